@@ -1,0 +1,77 @@
+// Command-line flags of `airlock run`, parsed by hand (no flags library: the
+// grammar is small and every error message is part of the interface, see
+// docs/cli.md). Parsing is pure: it touches neither the filesystem nor the
+// environment, so every message can be tested exactly.
+#ifndef AIRLOCK_CLIENTS_CLI_RUN_FLAGS_H_
+#define AIRLOCK_CLIENTS_CLI_RUN_FLAGS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace airlock::cli {
+
+// Defaults, documented in docs/cli.md.
+inline constexpr uint64_t kDefaultMaxMemoryBytes = 256ull << 20;
+
+// A folder granted with --dir (read-write) or --dir-ro.
+struct DirFlag {
+  std::string host_path;
+  std::string guest_path;
+  bool read_only = false;
+};
+
+struct RunFlags {
+  std::vector<DirFlag> dirs;  // in the order given
+  // In the order first given; a repeated key keeps its last value.
+  std::vector<std::pair<std::string, std::string>> env;
+  // --fuel: the fuel limit. Unset: unlimited, but still counted when
+  // metering is on (so --stats can report it).
+  std::optional<int64_t> fuel;
+  bool metering = true;  // false with --no-fuel
+  uint64_t max_memory_bytes = kDefaultMaxMemoryBytes;
+  absl::Duration timeout = absl::InfiniteDuration();
+  std::string cache_dir;  // empty: the default (see DefaultCacheDir)
+  bool stats = false;
+  bool help = false;  // --help / -h: print help, ignore the rest
+  std::string module_path;
+  std::vector<std::string> guest_args;  // after MODULE, passed verbatim
+};
+
+// Parses the arguments after `run`. Flags come before MODULE; everything
+// after MODULE (or after `--`) belongs to the guest. Every error is a usage
+// error whose message starts with the flag it concerns, e.g.
+//   --max-memory: invalid size "64XB" (use e.g. 64MiB)
+absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args);
+
+// "4096", "4096B", "64KiB", "64MiB", "2GiB" (units case-insensitive; no
+// decimal KB/MB: they would silently mean something else). Must be > 0.
+absl::StatusOr<uint64_t> ParseByteSize(std::string_view text);
+
+// A positive duration with units: "500ms", "5s", "2m", "1m30s", "1.5s"
+// (also ns, us, h). A bare number is rejected: its unit would be a guess.
+absl::StatusOr<absl::Duration> ParseDuration(std::string_view text);
+
+// A whole number >= 0, `_` allowed between digits: "1_000_000".
+absl::StatusOr<int64_t> ParseFuel(std::string_view text);
+
+// The cache directory when --cache-dir is not given: $AIRLOCK_CACHE_DIR,
+// else $XDG_CACHE_HOME/airlock, else $HOME/.cache/airlock, else
+// /tmp/airlock-cache. `getenv_fn` is injected for tests.
+std::string DefaultCacheDir(
+    const std::function<const char*(const char*)>& getenv_fn);
+
+// Text of `airlock run --help`.
+std::string RunHelpText();
+
+}  // namespace airlock::cli
+
+#endif  // AIRLOCK_CLIENTS_CLI_RUN_FLAGS_H_

@@ -1,0 +1,207 @@
+#include "clients/cli/run_flags.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace airlock::cli {
+namespace {
+
+absl::StatusOr<RunFlags> Parse(std::vector<std::string> args) {
+  return ParseRunFlags(args);
+}
+
+std::string ErrorOf(std::vector<std::string> args) {
+  absl::StatusOr<RunFlags> flags = Parse(std::move(args));
+  EXPECT_FALSE(flags.ok());
+  return flags.ok() ? "" : std::string(flags.status().message());
+}
+
+// Sizes: binary units only, case-insensitive, plain numbers are bytes.
+TEST(ParseByteSizeTest, AcceptsBinaryUnitsAndPlainBytes) {
+  EXPECT_EQ(*ParseByteSize("4096"), 4096u);
+  EXPECT_EQ(*ParseByteSize("4096B"), 4096u);
+  EXPECT_EQ(*ParseByteSize("64KiB"), 64u << 10);
+  EXPECT_EQ(*ParseByteSize("64MiB"), 64u << 20);
+  EXPECT_EQ(*ParseByteSize("64mib"), 64u << 20);
+  EXPECT_EQ(*ParseByteSize("2GiB"), 2ull << 30);
+  EXPECT_EQ(*ParseByteSize("1_024KiB"), 1024u << 10);
+}
+
+// Decimal units would silently mean a different number of bytes: rejected.
+TEST(ParseByteSizeTest, RejectsUnknownUnitsWithHint) {
+  for (const char* bad : {"64XB", "64MB", "64M", "MiB", "", "-1MiB", "1.5GiB",
+                          "64 MiB", "_1MiB"}) {
+    absl::StatusOr<uint64_t> size = ParseByteSize(bad);
+    ASSERT_FALSE(size.ok()) << bad;
+    EXPECT_EQ(size.status().message(),
+              "invalid size \"" + std::string(bad) + "\" (use e.g. 64MiB)");
+  }
+}
+
+TEST(ParseByteSizeTest, RejectsZeroAndOverflow) {
+  EXPECT_EQ(ParseByteSize("0").status().message(),
+            "invalid size \"0\" (must be greater than 0)");
+  EXPECT_EQ(ParseByteSize("0MiB").status().message(),
+            "invalid size \"0MiB\" (must be greater than 0)");
+  EXPECT_EQ(ParseByteSize("99999999999999999999").status().message(),
+            "invalid size \"99999999999999999999\" (too large)");
+  EXPECT_EQ(ParseByteSize("17179869184GiB").status().message(),
+            "invalid size \"17179869184GiB\" (too large)");
+}
+
+TEST(ParseDurationTest, AcceptsUnits) {
+  EXPECT_EQ(*ParseDuration("500ms"), absl::Milliseconds(500));
+  EXPECT_EQ(*ParseDuration("5s"), absl::Seconds(5));
+  EXPECT_EQ(*ParseDuration("1.5s"), absl::Milliseconds(1500));
+  EXPECT_EQ(*ParseDuration("2m"), absl::Minutes(2));
+  EXPECT_EQ(*ParseDuration("1m30s"), absl::Seconds(90));
+}
+
+// A bare number has no obvious unit; signs and "inf" are not durations here.
+TEST(ParseDurationTest, RejectsBareNumbersAndJunk) {
+  for (const char* bad :
+       {"5", "5x", "s", "", "-5s", "+5s", "inf", "5 s", ".5s", "5S"}) {
+    absl::StatusOr<absl::Duration> d = ParseDuration(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().message(), "invalid duration \"" + std::string(bad) +
+                                        "\" (use e.g. 5s, 500ms or 2m)");
+  }
+  EXPECT_EQ(ParseDuration("0s").status().message(),
+            "invalid duration \"0s\" (must be greater than 0)");
+}
+
+TEST(ParseFuelTest, AcceptsUnderscoreSeparators) {
+  EXPECT_EQ(*ParseFuel("0"), 0);
+  EXPECT_EQ(*ParseFuel("1000"), 1000);
+  EXPECT_EQ(*ParseFuel("1_000_000"), 1000000);
+  EXPECT_EQ(*ParseFuel("9223372036854775807"), INT64_MAX);
+}
+
+TEST(ParseFuelTest, RejectsMalformedAndTooLarge) {
+  for (const char* bad : {"", "abc", "1e6", "-5", "_1", "1_", "1__0", "1k"}) {
+    absl::StatusOr<int64_t> fuel = ParseFuel(bad);
+    ASSERT_FALSE(fuel.ok()) << bad;
+    EXPECT_EQ(fuel.status().message(),
+              "invalid fuel \"" + std::string(bad) +
+                  "\" (use a whole number, e.g. 1_000_000)");
+  }
+  EXPECT_EQ(ParseFuel("9223372036854775808").status().message(),
+            "invalid fuel \"9223372036854775808\" (too large; at most "
+            "9223372036854775807)");
+  EXPECT_EQ(ParseFuel("99999999999999999999999").status().message(),
+            "invalid fuel \"99999999999999999999999\" (too large; at most "
+            "9223372036854775807)");
+}
+
+// Without flags: documented defaults (unlimited but metered fuel, 256 MiB,
+// no timeout) and argv after the module passed through.
+TEST(ParseRunFlagsTest, DefaultsAndGuestArgs) {
+  absl::StatusOr<RunFlags> flags =
+      Parse({"tool.wasm", "--fuel", "x", "-v", "--"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->module_path, "tool.wasm");
+  EXPECT_EQ(flags->guest_args,
+            (std::vector<std::string>{"--fuel", "x", "-v", "--"}));
+  EXPECT_FALSE(flags->fuel.has_value());
+  EXPECT_TRUE(flags->metering);
+  EXPECT_EQ(flags->max_memory_bytes, 256u << 20);
+  EXPECT_EQ(flags->timeout, absl::InfiniteDuration());
+  EXPECT_FALSE(flags->stats);
+  EXPECT_TRUE(flags->dirs.empty());
+  EXPECT_TRUE(flags->env.empty());
+}
+
+TEST(ParseRunFlagsTest, AllFlagsBothSpellings) {
+  absl::StatusOr<RunFlags> flags =
+      Parse({"--dir", "/tmp/a", "--dir-ro=/tmp/b::/data", "--env", "A=1",
+             "--env=B=x=y", "--env", "A=2", "--fuel=1_000", "--max-memory",
+             "1MiB", "--timeout=250ms", "--cache-dir", "/c", "--stats", "--",
+             "-m.wasm", "arg"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  ASSERT_EQ(flags->dirs.size(), 2u);
+  EXPECT_EQ(flags->dirs[0].host_path, "/tmp/a");
+  EXPECT_EQ(flags->dirs[0].guest_path, "/tmp/a");
+  EXPECT_FALSE(flags->dirs[0].read_only);
+  EXPECT_EQ(flags->dirs[1].host_path, "/tmp/b");
+  EXPECT_EQ(flags->dirs[1].guest_path, "/data");
+  EXPECT_TRUE(flags->dirs[1].read_only);
+  // A repeated name keeps its first position and its last value.
+  EXPECT_EQ(flags->env, (std::vector<std::pair<std::string, std::string>>{
+                            {"A", "2"}, {"B", "x=y"}}));
+  EXPECT_EQ(flags->fuel, 1000);
+  EXPECT_EQ(flags->max_memory_bytes, 1u << 20);
+  EXPECT_EQ(flags->timeout, absl::Milliseconds(250));
+  EXPECT_EQ(flags->cache_dir, "/c");
+  EXPECT_TRUE(flags->stats);
+  EXPECT_EQ(flags->module_path, "-m.wasm");
+  EXPECT_EQ(flags->guest_args, std::vector<std::string>{"arg"});
+}
+
+TEST(ParseRunFlagsTest, NoFuel) {
+  absl::StatusOr<RunFlags> flags = Parse({"--no-fuel", "m.wasm"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_FALSE(flags->metering);
+  EXPECT_EQ(ErrorOf({"--no-fuel", "--fuel", "5", "m.wasm"}),
+            "--fuel and --no-fuel cannot be combined");
+}
+
+TEST(ParseRunFlagsTest, Help) {
+  absl::StatusOr<RunFlags> flags = Parse({"--stats", "--help", "--bogus"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_TRUE(flags->help);
+}
+
+// Each bad flag gives one message that names the flag and the fix.
+TEST(ParseRunFlagsTest, ErrorMessages) {
+  EXPECT_EQ(ErrorOf({"--max-memory", "64XB", "m.wasm"}),
+            "--max-memory: invalid size \"64XB\" (use e.g. 64MiB)");
+  EXPECT_EQ(ErrorOf({"--timeout=5", "m.wasm"}),
+            "--timeout: invalid duration \"5\" (use e.g. 5s, 500ms or 2m)");
+  EXPECT_EQ(ErrorOf({"--fuel", "lots", "m.wasm"}),
+            "--fuel: invalid fuel \"lots\" (use a whole number, e.g. "
+            "1_000_000)");
+  EXPECT_EQ(ErrorOf({"--fuel"}), "--fuel: missing value");
+  EXPECT_EQ(ErrorOf({"--frobnicate", "m.wasm"}),
+            "unknown flag \"--frobnicate\" (see airlock run --help)");
+  EXPECT_EQ(ErrorOf({"-x", "m.wasm"}),
+            "unknown flag \"-x\" (see airlock run --help)");
+  EXPECT_EQ(ErrorOf({"--stats=yes", "m.wasm"}), "--stats: takes no value");
+  EXPECT_EQ(ErrorOf({"--env", "NOVALUE", "m.wasm"}),
+            "--env: invalid variable \"NOVALUE\" (use NAME=VALUE)");
+  EXPECT_EQ(ErrorOf({"--env", "=v", "m.wasm"}),
+            "--env: invalid variable \"=v\" (use NAME=VALUE)");
+  EXPECT_EQ(ErrorOf({"--dir", "::/x", "m.wasm"}),
+            "--dir: invalid folder grant \"::/x\" (use HOST or HOST::GUEST)");
+  EXPECT_EQ(ErrorOf({"--dir-ro", "/a::", "m.wasm"}),
+            "--dir-ro: invalid folder grant \"/a::\" (use HOST or "
+            "HOST::GUEST)");
+  EXPECT_EQ(ErrorOf({"--dir", "/a::/d", "--dir-ro", "/b::/d", "m.wasm"}),
+            "--dir-ro: guest path \"/d\" is granted twice");
+  EXPECT_EQ(ErrorOf({"--cache-dir=", "m.wasm"}), "--cache-dir: empty path");
+  EXPECT_EQ(ErrorOf({"--stats"}),
+            "missing MODULE.wasm (see airlock run --help)");
+  EXPECT_EQ(ErrorOf({}), "missing MODULE.wasm (see airlock run --help)");
+}
+
+TEST(DefaultCacheDirTest, Precedence) {
+  std::map<std::string, std::string> env;
+  auto lookup = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  EXPECT_EQ(DefaultCacheDir(lookup), "/tmp/airlock-cache");
+  env["HOME"] = "/home/u";
+  EXPECT_EQ(DefaultCacheDir(lookup), "/home/u/.cache/airlock");
+  env["XDG_CACHE_HOME"] = "/xdg";
+  EXPECT_EQ(DefaultCacheDir(lookup), "/xdg/airlock");
+  env["AIRLOCK_CACHE_DIR"] = "";  // empty counts as unset
+  EXPECT_EQ(DefaultCacheDir(lookup), "/xdg/airlock");
+  env["AIRLOCK_CACHE_DIR"] = "/explicit";
+  EXPECT_EQ(DefaultCacheDir(lookup), "/explicit");
+}
+
+}  // namespace
+}  // namespace airlock::cli

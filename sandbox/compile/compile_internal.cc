@@ -1,0 +1,33 @@
+#include "sandbox/compile/compile_internal.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace airlock::sandbox::compile_internal {
+
+CCompilerFamily CCompilerFamilyFromVersion(absl::string_view version_line) {
+  return absl::StrContains(absl::AsciiStrToLower(version_line), "clang")
+             ? CCompilerFamily::kClang
+             : CCompilerFamily::kGcc;
+}
+
+absl::string_view CCompilerFamilyName(CCompilerFamily family) {
+  return family == CCompilerFamily::kClang ? "clang" : "gcc";
+}
+
+std::vector<std::string> CCompileFlags(CCompilerFamily family, int opt_level) {
+  std::vector<std::string> flags = {absl::StrCat("-O", opt_level), "-fPIC",
+                                    "-fno-optimize-sibling-calls"};
+  if (family == CCompilerFamily::kGcc) {
+    flags.push_back("-frounding-math");
+    flags.push_back("-fsignaling-nans");
+  }
+  for (const char* flag :
+       {"-fno-strict-aliasing", "-fvisibility=hidden", "-w", "-c"}) {
+    flags.push_back(flag);
+  }
+  return flags;
+}
+
+}  // namespace airlock::sandbox::compile_internal
