@@ -94,8 +94,6 @@ absl::StatusOr<RunResult> Engine::RunCommand(
     return instance.status();
   }
 
-  (*wasi)->Bind((*instance)->exported_memory(), (*instance)->header());
-
   absl::StatusOr<CallOutcome> outcome =
       (*instance)->Call("_start", {}, {}, call_options);
   if (!outcome.ok()) return WithContext(outcome.status(), "calling _start");

@@ -398,6 +398,7 @@ absl::StatusOr<std::unique_ptr<Instance>> Instance::Create(
                        : reason);
   }
 
+  resolver.OnInitialized(*instance);
   if (desc.start != nullptr) {
     StartCall start{desc.start, block};
     absl::StatusOr<CallOutcome> started =

@@ -23,6 +23,7 @@
 
 namespace airlock::sandbox {
 
+class Instance;
 class Watchdog;
 
 // A host function bound to a function import. `call` gets the arguments and
@@ -48,6 +49,11 @@ class ImportResolver {
  public:
   virtual ~ImportResolver() = default;
   virtual absl::StatusOr<Extern> Resolve(const airlock_import_desc& import) = 0;
+  // Called by Instance::Create once the instance's memories, tables and
+  // segments exist and before its start function runs, so host functions
+  // that read or write guest memory (WASI) can bind to it in time for the
+  // start function. The default does nothing.
+  virtual void OnInitialized(Instance& instance) {}
 };
 
 struct InstanceLimits {

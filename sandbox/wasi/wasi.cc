@@ -733,6 +733,10 @@ absl::StatusOr<Extern> WasiContext::Resolve(const airlock_import_desc& import) {
   return Extern(std::move(fn));
 }
 
+void WasiContext::OnInitialized(Instance& instance) {
+  Bind(instance.exported_memory(), instance.header());
+}
+
 void WasiContext::Bind(airlock_memory* memory,
                        airlock_instance_header* header) {
   state_->host->Bind(memory, header);

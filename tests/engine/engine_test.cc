@@ -258,5 +258,13 @@ TEST_F(EngineTest, PathEscapesAreRefused) {
   EXPECT_TRUE(fs::exists(root / "rw" / "inside.txt"));
 }
 
+// WASI is usable from a module's start function, not only from _start.
+TEST_F(EngineTest, StartFunctionCanCallWasi) {
+  std::string out;
+  RunResult r = Run(START_WASI_WASM, {}, {}, &out);
+  ASSERT_TRUE(r.exited()) << TrapName(r.trap);
+  EXPECT_EQ(out, "from start\n");
+}
+
 }  // namespace
 }  // namespace airlock::sandbox
