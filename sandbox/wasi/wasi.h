@@ -49,12 +49,11 @@ class WasiContext : public ImportResolver {
   // where identical) functions; NotFound naming module.field otherwise.
   absl::StatusOr<Extern> Resolve(const airlock_import_desc& import) override;
 
-  // Must be called after instantiation, before running (OnInitialized does
-  // it for instances created with this context as resolver): the guest memory
-  // all calls read and write (the instance's exported "memory"; null if the
-  // module exports none: calls needing memory then fail with EFAULT... as
-  // documented in wasi.cc), and the instance header (its `interrupt` flag
-  // makes blocking calls return early; proc_exit sets its `exit_code`).
+  // Binds the guest memory all calls read and write (null if the module
+  // exports none: calls that need memory then fail with EFAULT) and the
+  // instance header (its `interrupt` flag makes blocking calls return early;
+  // proc_exit sets its `exit_code`). OnInitialized calls it for instances
+  // created with this context as resolver; tests call it with a bare memory.
   void Bind(airlock_memory* memory, airlock_instance_header* header);
 
   // Binds to the instance's exported "memory" and header as soon as the
