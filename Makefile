@@ -8,7 +8,12 @@
 #   make test       every test (unit, spec, WASI) through ctest
 #   make spectest   the Wasm spec suite alone (build/tests/spectest)
 #   make wasitest   the WASI conformance suites alone (build/tests/wasitest)
-#   make bench      the compute benchmark (bench/compute/run)
+#   make bench      the benchmarks: policy (bench-policy), then compute
+#                   (bench/compute/run)
+#   make bench-policy  the policy benchmark alone (bench/policy): decisions/s,
+#                   latency, token lookups, load time for 1,000 tenants
+#   make fuzz       build the policy libFuzzer target with clang-19 + ASan/UBSan
+#                   in build-fuzz/ and run it for FUZZ_SECONDS (default 60)
 #   make format     clang-format every C/C++ file in the repository
 #   make clean      delete build/
 
@@ -28,7 +33,8 @@ CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
   $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build run test spectest wasitest bench format clean
+.PHONY: all deps build run test spectest wasitest bench bench-policy fuzz \
+  format clean
 
 all: build
 
@@ -76,8 +82,39 @@ spectest: build
 wasitest: build
 	$(BUILD_DIR)/tests/wasitest
 
-bench: build
+bench: build bench-policy
 	BUILD_DIR=$(BUILD_DIR) bench/compute/run
+
+bench-policy: build
+	$(BUILD_DIR)/bin/policy_bench
+
+# Fuzzing (fuzz/README.md) has a build tree of its own: clang-19 with
+# AddressSanitizer and UBSan on every C++ file (the policy library must be
+# instrumented too, so the flags are global, on the configure line) and
+# -fsanitize=fuzzer on the fuzz target. Only the fuzz target is built; the
+# rest of the tree is not needed for it. New inputs go to a working corpus in
+# $(FUZZ_DIR)/fuzz/corpus/policy, which persists between runs; the checked-in
+# seeds (fuzz/corpus/policy, copied with deploy/policies/*.yaml into
+# $(FUZZ_DIR)/fuzz/seeds/policy by the build) are only read. Crashes land in
+# $(FUZZ_DIR)/fuzz/artifacts/. Debian's abseil and yaml-cpp are not
+# instrumented; that only means ASan does not see inside them.
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SANITIZE := -fsanitize=address,undefined -fsanitize=fuzzer-no-link \
+  -fno-omit-frame-pointer
+
+$(FUZZ_DIR)/build.ninja: | deps
+	CC=clang-19 CXX=clang++-19 cmake -S . -B $(FUZZ_DIR) $(CMAKE_FLAGS) \
+	  -DAIRLOCK_FUZZ=ON -DCMAKE_CXX_FLAGS='$(FUZZ_SANITIZE)'
+
+fuzz: deps $(FUZZ_DIR)/build.ninja
+	ninja -C $(FUZZ_DIR) policy_fuzz
+	mkdir -p $(FUZZ_DIR)/fuzz/corpus/policy $(FUZZ_DIR)/fuzz/artifacts
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	$(FUZZ_DIR)/fuzz/policy_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=8192 -timeout=10 -rss_limit_mb=2048 -dict=fuzz/policy.dict \
+	  -artifact_prefix=$(FUZZ_DIR)/fuzz/artifacts/ -print_final_stats=1 \
+	  $(FUZZ_DIR)/fuzz/corpus/policy $(FUZZ_DIR)/fuzz/seeds/policy
 
 format: deps
 	git ls-files --cached --others --exclude-standard -z -- \

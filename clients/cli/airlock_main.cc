@@ -1,4 +1,5 @@
 // The `airlock` command-line tool. See docs/cli.md.
+#include <errno.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "clients/cli/policy_command.h"
 #include "clients/cli/run_command.h"
 #include "clients/cli/run_flags.h"
 #include "sandbox/abi/airlock_rt.h"
@@ -23,6 +25,8 @@ constexpr std::string_view kHelp = R"(usage: airlock COMMAND [ARGS...]
 commands:
   run [FLAGS] MODULE.wasm [ARGS...]   run a WASI command module in a sandbox
                                       (see airlock run --help)
+  policy check|explain|hash-token     validate and explain capability
+                                      policies (see airlock policy --help)
   version                             print the version
   help                                this help
 )";
@@ -33,6 +37,19 @@ void Write(int fd, std::string_view text) {
     if (n <= 0) return;
     text.remove_prefix(static_cast<size_t>(n));
   }
+}
+
+// Reads all of stdin (at most 1 MiB: a token, not a file).
+bool ReadStdin(std::string* data) {
+  char buffer[4096];
+  while (data->size() < (1u << 20)) {
+    const ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    data->append(buffer, static_cast<size_t>(n));
+  }
+  return false;
 }
 
 int UsageError(const std::string& message) {
@@ -70,6 +87,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     return airlock::cli::RunCommand(*flags);
+  }
+  if (command == "policy") {
+    airlock::cli::PolicyIo io;
+    io.out = [](std::string_view text) { Write(STDOUT_FILENO, text); };
+    io.err = [](std::string_view text) { Write(STDERR_FILENO, text); };
+    io.read_stdin = ReadStdin;
+    io.stdin_is_terminal = isatty(STDIN_FILENO) == 1;
+    return airlock::cli::PolicyCommand(
+        std::span<const std::string>(args).subspan(1), io);
   }
   return UsageError("unknown command \"" + command + "\" (see airlock --help)");
 }

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
+#include "policy/units.h"
 
 namespace airlock::cli {
 
@@ -17,43 +17,6 @@ absl::Status UsageError(const std::string& message) {
 std::string Quoted(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
-
-// Parses digits with optional single `_` between digits into `*value`.
-// Returns false for anything else (including overflow: `*overflow` is set).
-bool ParseDigits(std::string_view text, uint64_t* value, bool* overflow) {
-  *overflow = false;
-  *value = 0;
-  if (text.empty() || text.front() == '_' || text.back() == '_') return false;
-  bool previous_underscore = false;
-  for (char c : text) {
-    if (c == '_') {
-      if (previous_underscore) return false;
-      previous_underscore = true;
-      continue;
-    }
-    previous_underscore = false;
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (*value > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-      *overflow = true;
-      return false;
-    }
-    *value = *value * 10 + digit;
-  }
-  return true;
-}
-
-struct SizeUnit {
-  std::string_view name;  // lower case
-  uint64_t multiplier;
-};
-constexpr SizeUnit kSizeUnits[] = {
-    {"", 1},
-    {"b", 1},
-    {"kib", 1ull << 10},
-    {"mib", 1ull << 20},
-    {"gib", 1ull << 30},
-};
 
 // Splits `--name=value` into name and value; `has_value` says whether `=`
 // was present.
@@ -85,85 +48,6 @@ absl::StatusOr<DirFlag> ParseDirFlag(const std::string& flag,
 }
 
 }  // namespace
-
-absl::StatusOr<uint64_t> ParseByteSize(std::string_view text) {
-  const std::string hint = " (use e.g. 64MiB)";
-  size_t digits_end = 0;
-  while (digits_end < text.size() &&
-         ((text[digits_end] >= '0' && text[digits_end] <= '9') ||
-          text[digits_end] == '_')) {
-    ++digits_end;
-  }
-  const std::string unit =
-      absl::AsciiStrToLower(std::string(text.substr(digits_end)));
-  uint64_t number = 0;
-  bool overflow = false;
-  const bool parsed =
-      ParseDigits(text.substr(0, digits_end), &number, &overflow);
-  if (overflow) {
-    return UsageError("invalid size " + Quoted(text) + " (too large)");
-  }
-  if (!parsed) return UsageError("invalid size " + Quoted(text) + hint);
-  for (const SizeUnit& u : kSizeUnits) {
-    if (unit != u.name) continue;
-    if (number > std::numeric_limits<uint64_t>::max() / u.multiplier) {
-      return UsageError("invalid size " + Quoted(text) + " (too large)");
-    }
-    if (number == 0) {
-      return UsageError("invalid size " + Quoted(text) +
-                        " (must be greater than 0)");
-    }
-    return number * u.multiplier;
-  }
-  return UsageError("invalid size " + Quoted(text) + hint);
-}
-
-absl::StatusOr<absl::Duration> ParseDuration(std::string_view text) {
-  const std::string hint = " (use e.g. 5s, 500ms or 2m)";
-  // absl::ParseDuration also takes signs, "inf" and a bare "0"; we want
-  // digits, '.', and unit letters only, ending in a unit.
-  bool has_digit = false;
-  for (char c : text) {
-    const bool ok =
-        (c >= '0' && c <= '9') || c == '.' || (c >= 'a' && c <= 'z');
-    if (!ok) return UsageError("invalid duration " + Quoted(text) + hint);
-    has_digit |= c >= '0' && c <= '9';
-  }
-  if (!has_digit || text.empty() || text.back() < 'a' || text.back() > 'z' ||
-      text.front() < '0' || text.front() > '9') {
-    return UsageError("invalid duration " + Quoted(text) + hint);
-  }
-  absl::Duration duration;
-  if (!absl::ParseDuration(absl::string_view(text.data(), text.size()),
-                           &duration)) {
-    return UsageError("invalid duration " + Quoted(text) + hint);
-  }
-  if (duration == absl::InfiniteDuration()) {
-    return UsageError("invalid duration " + Quoted(text) + " (too large)");
-  }
-  if (duration <= absl::ZeroDuration()) {
-    return UsageError("invalid duration " + Quoted(text) +
-                      " (must be greater than 0)");
-  }
-  return duration;
-}
-
-absl::StatusOr<int64_t> ParseFuel(std::string_view text) {
-  uint64_t number = 0;
-  bool overflow = false;
-  const bool parsed = ParseDigits(text, &number, &overflow);
-  if (overflow ||
-      (parsed &&
-       number > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
-    return UsageError("invalid fuel " + Quoted(text) +
-                      " (too large; at most 9223372036854775807)");
-  }
-  if (!parsed) {
-    return UsageError("invalid fuel " + Quoted(text) +
-                      " (use a whole number, e.g. 1_000_000)");
-  }
-  return static_cast<int64_t>(number);
-}
 
 absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
   RunFlags flags;
@@ -236,16 +120,16 @@ absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
       }
       if (!replaced) flags.env.emplace_back(std::move(key), std::move(val));
     } else if (name == "--fuel") {
-      absl::StatusOr<int64_t> fuel = ParseFuel(value);
+      absl::StatusOr<int64_t> fuel = policy::ParseCount(value, "fuel");
       if (!fuel.ok()) return flag_error(name, fuel.status());
       flags.fuel = *fuel;
       fuel_given = true;
     } else if (name == "--max-memory") {
-      absl::StatusOr<uint64_t> size = ParseByteSize(value);
+      absl::StatusOr<uint64_t> size = policy::ParseByteSize(value);
       if (!size.ok()) return flag_error(name, size.status());
       flags.max_memory_bytes = *size;
     } else if (name == "--timeout") {
-      absl::StatusOr<absl::Duration> timeout = ParseDuration(value);
+      absl::StatusOr<absl::Duration> timeout = policy::ParseDuration(value);
       if (!timeout.ok()) return flag_error(name, timeout.status());
       flags.timeout = *timeout;
     } else if (name == "--cache-dir") {

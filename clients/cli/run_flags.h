@@ -50,18 +50,9 @@ struct RunFlags {
 // after MODULE (or after `--`) belongs to the guest. Every error is a usage
 // error whose message starts with the flag it concerns, e.g.
 //   --max-memory: invalid size "64XB" (use e.g. 64MiB)
+// Values with units are parsed by policy/units.h, so flags and policies
+// accept the same spellings.
 absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args);
-
-// "4096", "4096B", "64KiB", "64MiB", "2GiB" (units case-insensitive; no
-// decimal KB/MB: they would silently mean something else). Must be > 0.
-absl::StatusOr<uint64_t> ParseByteSize(std::string_view text);
-
-// A positive duration with units: "500ms", "5s", "2m", "1m30s", "1.5s"
-// (also ns, us, h). A bare number is rejected: its unit would be a guess.
-absl::StatusOr<absl::Duration> ParseDuration(std::string_view text);
-
-// A whole number >= 0, `_` allowed between digits: "1_000_000".
-absl::StatusOr<int64_t> ParseFuel(std::string_view text);
 
 // The cache directory when --cache-dir is not given: $AIRLOCK_CACHE_DIR,
 // else $XDG_CACHE_HOME/airlock, else $HOME/.cache/airlock, else
