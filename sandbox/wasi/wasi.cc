@@ -5,21 +5,32 @@
 // - The guest sees exactly: WasiConfig::args, WasiConfig::env, fds 0-2 bound
 //   to the stdio callbacks, and one preopened directory per DirGrant (fds 3,
 //   4, ... in grant order; the prestat name is DirGrant::guest_path).
-// - Every path is resolved beneath the directory fd it is relative to with
+// - The host resolves no path itself: every path_* call is one PathBroker
+//   request (path_broker.h) relative to a directory handle. Preopen i uses
+//   grant handle i; a directory the guest opens gets a handle of its own
+//   from the broker, released when its guest fd is closed or replaced.
+//   WasiConfig::broker may be a broker in another process; by default
+//   WasiContext::Create opens the grants in a DirectPathBroker.
+// - The broker resolves every path beneath its handle's directory with
 //   openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS). `..` above that
 //   directory, absolute paths and symlinks whose target leaves it (absolute
 //   targets always do) fail with ENOTCAPABLE. There is no fallback: on a
-//   kernel without openat2 (Linux < 5.6) Create() refuses folder grants, and
-//   any path call that still meets ENOSYS returns ENOSYS to the guest.
-// - Operations that are not opens (mkdir, unlink, rmdir, rename, symlink,
-//   link) resolve the parent beneath the grant (O_PATH | O_DIRECTORY) and
-//   then act on the last component with the *at syscall, which never follows
-//   a symlink in that component. A last component of `.` or `..` is never
-//   handed to an *at syscall.
-// - Queries (path_filestat_get, path_filestat_set_times, path_readlink) open
-//   the whole path with O_PATH beneath the grant and act on that fd.
+//   kernel without openat2 (Linux < 5.6) DirectPathBroker::Create (so
+//   WasiContext::Create) refuses folder grants, and any path call that
+//   still meets ENOSYS returns ENOSYS to the guest. How each op resolves
+//   its path is stated at the top of direct_path_broker.cc.
+// - fd_* calls act on host fds the guest already holds (read, write, fstat,
+//   getdents, futimens, ...). A preopen has none until a call needs one
+//   (fd_readdir, fd_filestat_get, fd_filestat_set_times, fd_sync,
+//   fd_datasync, fd_fdstat_set_flags): the host then asks the broker for
+//   kOpen of "." with O_RDONLY | O_DIRECTORY on the grant handle and keeps
+//   the fd. fd_readdir meeting an entry of unknown type asks the broker to
+//   stat it.
 //
 // Read-only grants (DirGrant::read_only)
+// - The host refuses what follows before asking the broker (so errno order
+//   does not depend on the broker), and the broker refuses it again: it
+//   does not trust its caller.
 // - Files beneath them are opened O_RDONLY. Creating, truncating, opening
 //   with a write right (fd_write, fd_allocate, fd_filestat_set_size) or with
 //   O_APPEND, mkdir, unlink, rmdir, rename, symlink, link and setting times
@@ -80,7 +91,6 @@
 // function outliving the WasiContext is safe (its fds close last).
 #include "sandbox/wasi/wasi.h"
 
-#include <fcntl.h>
 #include <sched.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -97,6 +107,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "sandbox/wasi/direct_path_broker.h"
 #include "sandbox/wasi/wasi_internal.h"
 
 namespace airlock::sandbox {
@@ -153,6 +164,19 @@ uint8_t FiletypeFromMode(mode_t mode) {
   }
 }
 
+StatFields ToStatFields(const struct stat& st) {
+  StatFields f;
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.mode = st.st_mode;
+  f.nlink = st.st_nlink;
+  f.size = static_cast<uint64_t>(st.st_size);
+  f.atim_ns = ToNanos(st.st_atim);
+  f.mtim_ns = ToNanos(st.st_mtim);
+  f.ctim_ns = ToNanos(st.st_ctim);
+  return f;
+}
+
 uint64_t ToNanos(const timespec& ts) {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull +
          static_cast<uint64_t>(ts.tv_nsec);
@@ -179,6 +203,20 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
 
 }  // namespace
 
+std::string GrantName(const DirGrant& grant) {
+  return absl::StrCat("folder grant '", grant.host_path, "' (as '",
+                      grant.guest_path, "')");
+}
+
+absl::Status CheckGuestPath(const DirGrant& grant) {
+  if (grant.guest_path.empty() ||
+      grant.guest_path.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        GrantName(grant), ": the guest path must be a non-empty string"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WasiHost::Init() {
   for (auto kind : {FdEntry::Kind::kStdin, FdEntry::Kind::kStdout,
                     FdEntry::Kind::kStderr}) {
@@ -189,22 +227,24 @@ absl::Status WasiHost::Init() {
         kind == FdEntry::Kind::kStdin ? kStdinRights : kStdoutRights;
     fds_.push_back(std::move(e));
   }
-  for (const DirGrant& grant : config_.dirs) {
-    const std::string what = absl::StrCat("folder grant '", grant.host_path,
-                                          "' (as '", grant.guest_path, "')");
-    if (grant.guest_path.empty() ||
-        grant.guest_path.find('\0') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": the guest path must be a non-empty string"));
+  if (config_.broker != nullptr) {
+    for (const DirGrant& grant : config_.dirs) {
+      if (absl::Status s = CheckGuestPath(grant); !s.ok()) return s;
     }
-    int fd = open(grant.host_path.c_str(),
-                  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-      int e = errno;
-      return absl::ErrnoToStatus(e, absl::StrCat(what, ": cannot open"));
-    }
+    broker_ = config_.broker;
+  } else {
+    absl::StatusOr<std::unique_ptr<DirectPathBroker>> direct =
+        DirectPathBroker::Create(config_.dirs);
+    if (!direct.ok()) return direct.status();
+    broker_ = *std::move(direct);
+  }
+  for (size_t i = 0; i < config_.dirs.size(); ++i) {
+    const DirGrant& grant = config_.dirs[i];
     auto entry = std::make_unique<FdEntry>();
-    entry->host = fd;
+    // No host fd: path calls go to the broker with the grant's handle, and
+    // a real directory fd is asked for only when a call needs one (HostFd).
+    entry->dir_handle = static_cast<uint32_t>(i);
+    entry->broker = broker_.get();
     entry->filetype = kFiletypeDirectory;
     entry->read_only = grant.read_only;
     entry->rights_base = grant.read_only ? kDirRightsRo : kDirRightsRw;
@@ -214,21 +254,7 @@ absl::Status WasiHost::Init() {
     entry->rights_inheriting =
         (grant.read_only ? kDirRightsRo : kDirRightsRw) | kFileRightsRw;
     entry->preopen_name = grant.guest_path;
-    // No safe resolution without openat2: refuse the grant outright rather
-    // than fail every call later.
-    uint16_t err;
-    UniqueFd probe = OpenBeneath(fd, ".", O_PATH | O_DIRECTORY, &err);
     fds_.push_back(std::move(entry));
-    if (err == kNosys) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          what,
-          ": folder grants need openat2 (Linux 5.6 or later), which "
-          "this kernel does not provide"));
-    }
-    if (err != kSuccess) {
-      return absl::InternalError(
-          absl::StrCat(what, ": openat2 failed (WASI errno ", err, ")"));
-    }
   }
   return absl::OkStatus();
 }

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sandbox/runtime/instance.h"
+#include "sandbox/wasi/path_broker.h"
 
 namespace airlock::sandbox {
 
@@ -28,7 +29,13 @@ struct DirGrant {
 struct WasiConfig {
   std::vector<std::string> args;  // argv, argv[0] included
   std::vector<std::pair<std::string, std::string>> env;  // only these
+  // The preopened folders the guest sees (fds 3, 4, ... in this order).
   std::vector<DirGrant> dirs;
+  // Where every path call goes. Null: WasiContext::Create opens `dirs` in a
+  // DirectPathBroker of its own. Set: the host opens nothing; `dirs` only
+  // names the preopens (guest_path, read_only as the guest sees them;
+  // host_path unused), and dirs[i] must be the broker's grant handle i.
+  std::shared_ptr<PathBroker> broker;
   // stdin: reads up to `max` bytes into `buf`; returns bytes read, 0 at EOF,
   // -1 on error. May block; should return early when `interrupted()` is set.
   std::function<int64_t(uint8_t* buf, size_t max)> read_stdin;
@@ -41,7 +48,8 @@ struct WasiConfig {
 
 class WasiContext : public ImportResolver {
  public:
-  // Opens the granted folders (errors name the folder and why).
+  // Opens the granted folders when config.broker is null (errors name the
+  // folder and why); with a broker, checks only the guest paths.
   static absl::StatusOr<std::unique_ptr<WasiContext>> Create(WasiConfig config);
   ~WasiContext() override;
 

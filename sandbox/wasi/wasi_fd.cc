@@ -50,6 +50,20 @@ uint8_t FiletypeFromDirentType(unsigned char type) {
 
 // ---- fds ----
 
+uint16_t WasiHost::HostFd(FdEntry& e, int* out) {
+  if (e.host < 0) {
+    // Only a preopen lacks one: ask the broker for the grant folder itself.
+    if (e.dir_handle == kNoDirHandle) return kBadf;
+    PathReply r =
+        broker_->Open(e.dir_handle, ".", O_RDONLY | O_DIRECTORY | O_NOCTTY,
+                      /*want_dir_handle=*/false);
+    if (r.error != kSuccess) return r.error;
+    e.host = r.fd;
+  }
+  *out = e.host;
+  return kSuccess;
+}
+
 uint16_t WasiHost::FdClose(uint32_t fd) {
   if (Get(fd) == nullptr) return kBadf;
   fds_[fd].reset();
@@ -67,14 +81,18 @@ uint16_t WasiHost::FdDatasync(uint32_t fd) {
   FdEntry* e = Get(fd);
   if (e == nullptr) return kBadf;
   if (e->kind != FdEntry::Kind::kHost) return kInval;
-  return fdatasync(e->host) == 0 ? kSuccess : FromHostErrno(errno);
+  int host;
+  if (uint16_t err = HostFd(*e, &host)) return err;
+  return fdatasync(host) == 0 ? kSuccess : FromHostErrno(errno);
 }
 
 uint16_t WasiHost::FdSync(uint32_t fd) {
   FdEntry* e = Get(fd);
   if (e == nullptr) return kBadf;
   if (e->kind != FdEntry::Kind::kHost) return kInval;
-  return fsync(e->host) == 0 ? kSuccess : FromHostErrno(errno);
+  int host;
+  if (uint16_t err = HostFd(*e, &host)) return err;
+  return fsync(host) == 0 ? kSuccess : FromHostErrno(errno);
 }
 
 uint16_t WasiHost::FdAdvise(uint32_t fd, uint64_t offset, uint64_t len,
@@ -111,7 +129,9 @@ uint16_t WasiHost::FdFdstatGet(uint32_t fd, uint32_t out) {
   uint8_t* p = Mem(out, 24);
   if (p == nullptr) return kFault;
   uint16_t flags = e->stdio_flags;
-  if (e->kind == FdEntry::Kind::kHost) {
+  // A preopen without a host fd yet has none of these flags (HostFd opens
+  // it without them, and setting any first obtains the fd).
+  if (e->kind == FdEntry::Kind::kHost && e->host >= 0) {
     int fl = fcntl(e->host, F_GETFL);
     if (fl < 0) return FromHostErrno(errno);
     flags = 0;
@@ -140,7 +160,9 @@ uint16_t WasiHost::FdFdstatSetFlags(uint32_t fd, uint32_t flags) {
     e->stdio_flags = static_cast<uint16_t>(flags);
     return kSuccess;
   }
-  int fl = fcntl(e->host, F_GETFL);
+  int host;
+  if (uint16_t err = HostFd(*e, &host)) return err;
+  int fl = fcntl(host, F_GETFL);
   if (fl < 0) return FromHostErrno(errno);
   // Linux cannot change the sync flags of an open file (F_SETFL ignores
   // them); refuse rather than pretend.
@@ -154,7 +176,7 @@ uint16_t WasiHost::FdFdstatSetFlags(uint32_t fd, uint32_t flags) {
   int nfl = fl & ~(O_APPEND | O_NONBLOCK);
   if (flags & kFdflagAppend) nfl |= O_APPEND;
   if (flags & kFdflagNonblock) nfl |= O_NONBLOCK;
-  if (fcntl(e->host, F_SETFL, nfl) != 0) return FromHostErrno(errno);
+  if (fcntl(host, F_SETFL, nfl) != 0) return FromHostErrno(errno);
   return kSuccess;
 }
 
@@ -171,19 +193,18 @@ uint16_t WasiHost::FdFdstatSetRights(uint32_t fd, uint64_t base,
   return kSuccess;
 }
 
-uint16_t WasiHost::WriteFilestat(uint32_t out, const struct stat& st, Abi abi) {
+uint16_t WasiHost::WriteFilestat(uint32_t out, const StatFields& st, Abi abi) {
   uint8_t* p = Mem(out, abi == Abi::kPreview1 ? 64 : 56);
   if (p == nullptr) return kFault;
-  const uint64_t dev = st.st_dev, ino = st.st_ino, size = st.st_size;
-  const uint64_t atim = ToNanos(st.st_atim), mtim = ToNanos(st.st_mtim),
-                 ctim = ToNanos(st.st_ctim);
-  const uint8_t type = FiletypeFromMode(st.st_mode);
+  const uint64_t dev = st.dev, ino = st.ino, size = st.size;
+  const uint64_t atim = st.atim_ns, mtim = st.mtim_ns, ctim = st.ctim_ns;
+  const uint8_t type = FiletypeFromMode(st.mode);
   std::memset(p, 0, abi == Abi::kPreview1 ? 64 : 56);
   std::memcpy(p + 0, &dev, 8);
   std::memcpy(p + 8, &ino, 8);
   p[16] = type;
   if (abi == Abi::kPreview1) {
-    const uint64_t nlink = st.st_nlink;
+    const uint64_t nlink = st.nlink;
     std::memcpy(p + 24, &nlink, 8);
     std::memcpy(p + 32, &size, 8);
     std::memcpy(p + 40, &atim, 8);
@@ -191,7 +212,7 @@ uint16_t WasiHost::WriteFilestat(uint32_t out, const struct stat& st, Abi abi) {
     std::memcpy(p + 56, &ctim, 8);
   } else {
     const uint32_t nlink =
-        static_cast<uint32_t>(std::min<uint64_t>(st.st_nlink, UINT32_MAX));
+        static_cast<uint32_t>(std::min<uint64_t>(st.nlink, UINT32_MAX));
     std::memcpy(p + 20, &nlink, 4);
     std::memcpy(p + 24, &size, 8);
     std::memcpy(p + 32, &atim, 8);
@@ -204,12 +225,15 @@ uint16_t WasiHost::WriteFilestat(uint32_t out, const struct stat& st, Abi abi) {
 uint16_t WasiHost::FdFilestatGet(uint32_t fd, uint32_t out, Abi abi) {
   FdEntry* e = Get(fd);
   if (e == nullptr) return kBadf;
-  struct stat st {};
+  StatFields fields;  // stdio: a stream with no host identity; all zero
   if (e->kind == FdEntry::Kind::kHost) {
-    if (fstat(e->host, &st) != 0) return FromHostErrno(errno);
+    int host;
+    if (uint16_t err = HostFd(*e, &host)) return err;
+    struct stat st;
+    if (fstat(host, &st) != 0) return FromHostErrno(errno);
+    fields = ToStatFields(st);
   }
-  // Stdio: a stream with no host identity; everything zero.
-  return WriteFilestat(out, st, abi);
+  return WriteFilestat(out, fields, abi);
 }
 
 uint16_t WasiHost::FdFilestatSetSize(uint32_t fd, uint64_t size) {
@@ -247,7 +271,9 @@ uint16_t WasiHost::FdFilestatSetTimes(uint32_t fd, uint64_t atim, uint64_t mtim,
   if (!(e->rights_base & kFdFilestatSetTimes)) return kBadf;
   timespec ts[2];
   if (uint16_t err = Times(atim, mtim, flags, ts)) return err;
-  return futimens(e->host, ts) == 0 ? kSuccess : FromHostErrno(errno);
+  int host;
+  if (uint16_t err = HostFd(*e, &host)) return err;
+  return futimens(host, ts) == 0 ? kSuccess : FromHostErrno(errno);
 }
 
 uint16_t WasiHost::WriteStdio(FdEntry::Kind kind, const std::vector<iovec>& iov,
@@ -434,10 +460,12 @@ uint16_t WasiHost::FdPrestatDirName(uint32_t fd, uint32_t path, uint32_t len) {
 
 uint16_t WasiHost::SnapshotDir(FdEntry& e) {
   std::vector<DirEntryInfo> entries;
-  if (lseek(e.host, 0, SEEK_SET) < 0) return FromHostErrno(errno);
+  int host;
+  if (uint16_t err = HostFd(e, &host)) return err;
+  if (lseek(host, 0, SEEK_SET) < 0) return FromHostErrno(errno);
   alignas(8) char buf[16384];
   for (;;) {
-    long n = syscall(SYS_getdents64, e.host, buf, sizeof(buf));
+    long n = syscall(SYS_getdents64, host, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
       return FromHostErrno(errno);
@@ -446,11 +474,14 @@ uint16_t WasiHost::SnapshotDir(FdEntry& e) {
     for (long off = 0; off < n;) {
       auto* d = reinterpret_cast<LinuxDirent64*>(buf + off);
       DirEntryInfo info{d->d_name, d->d_ino, FiletypeFromDirentType(d->d_type)};
-      if (d->d_type == DT_UNKNOWN) {
-        struct stat st;
-        if (fstatat(e.host, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-          info.type = FiletypeFromMode(st.st_mode);
-        }
+      // Some filesystems do not report types: ask the broker (`.` and
+      // `..` are directories; `..` of a grant is not the broker's to stat).
+      if (info.name == "." || info.name == "..") {
+        info.type = kFiletypeDirectory;
+      } else if (d->d_type == DT_UNKNOWN) {
+        PathReply r = broker_->Stat(e.dir_handle, info.name,
+                                    /*follow_symlinks=*/false);
+        if (r.error == kSuccess) info.type = FiletypeFromMode(r.stat.mode);
       }
       entries.push_back(std::move(info));
       off += d->d_reclen;

@@ -1,7 +1,8 @@
 // Internal to sandbox/wasi: the WASI host behind WasiContext, split over
 // wasi.cc (context, imports, args/env/clocks/random/poll/proc), wasi_fd.cc
-// (fd_* calls) and wasi_path.cc (path_* calls). The capability rules and
-// errno choices are stated at the top of wasi.cc.
+// (fd_* calls) and wasi_path.cc (path_* calls, each one PathBroker request),
+// and helpers shared with DirectPathBroker (direct_path_broker.cc). The
+// capability rules and errno choices are stated at the top of wasi.cc.
 #ifndef AIRLOCK_SANDBOX_WASI_WASI_INTERNAL_H_
 #define AIRLOCK_SANDBOX_WASI_WASI_INTERNAL_H_
 
@@ -21,6 +22,8 @@
 
 #include "absl/status/status.h"
 #include "sandbox/abi/airlock_rt.h"
+#include "sandbox/unique_fd.h"
+#include "sandbox/wasi/path_broker.h"
 #include "sandbox/wasi/wasi.h"
 
 namespace airlock::sandbox::wasi_internal {
@@ -159,44 +162,27 @@ constexpr int64_t kSleepSliceNs = 5'000'000;
 // WASI errno for a Linux errno; EIO for one WASI cannot express.
 uint16_t FromHostErrno(int e);
 uint8_t FiletypeFromMode(mode_t mode);
+StatFields ToStatFields(const struct stat& st);
 uint64_t ToNanos(const timespec& ts);
 timespec FromNanos(uint64_t ns);
 // The timespec pair for utimensat/futimens from WASI fstflags, or EINVAL.
 uint16_t Times(uint64_t atim, uint64_t mtim, uint32_t flags, timespec ts[2]);
 
-// An owned host fd.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+// UniqueFd: sandbox/unique_fd.h.
 
 // Opens `path` beneath the directory `dirfd`: openat2 with RESOLVE_BENEATH
 // (no `..` above dirfd, no absolute paths, no symlink leaving it) and
 // RESOLVE_NO_MAGICLINKS (no /proc-style links). An escape (EXDEV) is
 // reported as ENOTCAPABLE. Sets *err and returns an invalid fd on failure.
+// Only DirectPathBroker calls it: the WASI host resolves no path itself.
 UniqueFd OpenBeneath(int dirfd, const std::string& path, uint64_t flags,
                      uint16_t* err);
+
+// "folder grant '<host path>' (as '<guest path>')": how errors name a grant.
+std::string GrantName(const DirGrant& grant);
+// InvalidArgument naming the grant unless its guest path is a non-empty
+// string without NUL.
+absl::Status CheckGuestPath(const DirGrant& grant);
 
 struct DirEntryInfo {
   std::string name;
@@ -208,7 +194,14 @@ struct DirEntryInfo {
 struct FdEntry {
   enum class Kind : uint8_t { kStdin, kStdout, kStderr, kHost };
   Kind kind = Kind::kHost;
-  int host = -1;  // owned, kHost only
+  // Owned, kHost only. -1 for a preopen until a call needs a real directory
+  // fd (WasiHost::HostFd): path calls use `dir_handle`, not this.
+  int host = -1;
+  // Directories: the broker handle their path calls are relative to (a
+  // grant's for a preopen). Released through `broker` when owned.
+  uint32_t dir_handle = kNoDirHandle;
+  bool owns_dir_handle = false;
+  PathBroker* broker = nullptr;  // outlives this entry (WasiHost::broker_)
   uint8_t filetype = kFiletypeUnknown;
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;
@@ -224,6 +217,7 @@ struct FdEntry {
   FdEntry& operator=(const FdEntry&) = delete;
   ~FdEntry() {
     if (host >= 0) close(host);
+    if (owns_dir_handle) broker->Close(dir_handle);
   }
   bool is_dir() const {
     return kind == Kind::kHost && filetype == kFiletypeDirectory;
@@ -340,6 +334,11 @@ class WasiHost {
   FdEntry* Get(uint32_t fd) {
     return fd < fds_.size() ? fds_[fd].get() : nullptr;
   }
+  // The host fd of a kHost entry, obtained from the broker first for a
+  // preopen that has none yet (kOpen of "." on its grant handle, O_RDONLY |
+  // O_DIRECTORY: what fd_readdir, fd_filestat_get, fd_sync, ... act on).
+  // Sets *out or returns the errno why not.
+  uint16_t HostFd(FdEntry& e, int* out);
   // A directory fd for a path call, or the errno why not.
   uint16_t GetDir(uint32_t fd, FdEntry** out) {
     FdEntry* e = Get(fd);
@@ -357,12 +356,15 @@ class WasiHost {
   // kMaxIovecs entries and kMaxTransfer bytes in total (the rest dropped:
   // a short transfer).
   uint16_t Iovecs(uint32_t iovs, uint32_t iovs_len, std::vector<iovec>* out);
-  uint16_t WriteFilestat(uint32_t out, const struct stat& st, Abi abi);
+  uint16_t WriteFilestat(uint32_t out, const StatFields& st, Abi abi);
   uint16_t WriteStdio(FdEntry::Kind kind, const std::vector<iovec>& iov,
                       uint64_t* written);
   uint16_t SnapshotDir(FdEntry& e);
 
   WasiConfig config_;
+  // Every path call goes here (config_.broker, or a DirectPathBroker over
+  // config_.dirs). Declared before fds_: entries release handles through it.
+  std::shared_ptr<PathBroker> broker_;
   std::vector<std::unique_ptr<FdEntry>> fds_;
   airlock_memory* memory_ = nullptr;
   airlock_instance_header* header_ = nullptr;
