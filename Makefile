@@ -8,10 +8,12 @@
 #   make test       every test (unit, spec, WASI) through ctest
 #   make spectest   the Wasm spec suite alone (build/tests/spectest)
 #   make wasitest   the WASI conformance suites alone (build/tests/wasitest)
-#   make bench      the benchmarks: policy (bench-policy), then compute
-#                   (bench/compute/run)
+#   make bench      the benchmarks: policy (bench-policy), worker pool
+#                   (bench-pool), then compute (bench/compute/run)
 #   make bench-policy  the policy benchmark alone (bench/policy): decisions/s,
 #                   latency, token lookups, load time for 1,000 tenants
+#   make bench-pool the worker pool benchmark alone (bench/pool): latency
+#                   added by isolation, worker start time, idle worker RSS
 #   make fuzz       build the policy libFuzzer target with clang-19 + ASan/UBSan
 #                   in build-fuzz/ and run it for FUZZ_SECONDS (default 60)
 #   make format     clang-format every C/C++ file in the repository
@@ -33,7 +35,7 @@ CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
   $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build run test spectest wasitest bench bench-policy fuzz \
+.PHONY: all deps build run test spectest wasitest bench bench-policy bench-pool fuzz \
   format clean
 
 all: build
@@ -82,11 +84,14 @@ spectest: build
 wasitest: build
 	$(BUILD_DIR)/tests/wasitest
 
-bench: build bench-policy
+bench: build bench-policy bench-pool
 	BUILD_DIR=$(BUILD_DIR) bench/compute/run
 
 bench-policy: build
 	$(BUILD_DIR)/bin/policy_bench
+
+bench-pool: build
+	$(BUILD_DIR)/bin/pool_bench
 
 # Fuzzing (fuzz/README.md) has a build tree of its own: clang-19 with
 # AddressSanitizer and UBSan on every C++ file (the policy library must be

@@ -12,30 +12,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "sandbox/command.h"
 #include "sandbox/compile/compiler.h"
 #include "sandbox/runtime/instance.h"
 #include "sandbox/runtime/trap.h"
 #include "sandbox/wasi/wasi.h"
 
 namespace airlock::sandbox {
-
-struct RunLimits {
-  int64_t fuel = INT64_MAX;                 // ignored when not metered
-  uint64_t max_memory_bytes = 64ull << 20;  // all memories + tables
-  absl::Duration timeout = absl::InfiniteDuration();
-};
-
-// How a run ended. Exactly one of: exit (trap == kNone or kExit), a trap.
-struct RunResult {
-  TrapKind trap = TrapKind::kNone;  // kNone/kExit: the guest exited
-  uint32_t exit_code = 0;           // valid when trap is kNone or kExit
-  int64_t fuel_used = 0;
-  uint64_t peak_memory_bytes = 0;
-  absl::Duration run_time;  // instantiate + _start
-  bool exited() const {
-    return trap == TrapKind::kNone || trap == TrapKind::kExit;
-  }
-};
 
 class Engine {
  public:
@@ -48,9 +31,7 @@ class Engine {
       std::span<const uint8_t> wasm, const CompileOptions& options,
       CompileStats* stats = nullptr);
 
-  // Instantiates `module` with a WASI host for `wasi` and runs `_start`.
-  // Errors (not traps): unknown import, import type mismatch, memory over
-  // the cap at instantiation, no `_start`, a bad grant.
+  // RunWasiCommand with this engine's watchdog.
   absl::StatusOr<RunResult> RunCommand(
       std::shared_ptr<const CompiledModule> module, WasiConfig wasi,
       const RunLimits& limits);

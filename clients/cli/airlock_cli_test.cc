@@ -343,18 +343,52 @@ TEST_F(AirlockCliTest, StdinPassesThrough) {
   EXPECT_EQ(r.err, "");
 }
 
-// A guest blocked reading a stdin that never ends is still stopped by
-// --timeout, with the timeout trap (not an I/O error).
+// In process, stdin is streamed: a guest blocked reading a stdin that never
+// ends is still stopped by --timeout, with the timeout trap (not an I/O
+// error), after echoing what it got.
 TEST_F(AirlockCliTest, TimeoutStopsGuestBlockedOnStdin) {
   const absl::Time start = absl::Now();
-  Result r =
-      RunModule(WriteHex("cat-blocked.wasm", kCat), {"--timeout", "300ms"},
-                {.data = "partial", .keep_open = true});
+  Result r = RunModule(WriteHex("cat-blocked.wasm", kCat),
+                       {"--no-isolate", "--timeout", "300ms"},
+                       {.data = "partial", .keep_open = true});
   EXPECT_EQ(r.status, 134) << r.err;
   EXPECT_EQ(r.out, "partial");
   EXPECT_EQ(r.err, "airlock: trap: timeout\n");
   // Compile time is included; the point is that it did not hang.
   EXPECT_LT(absl::Now() - start, absl::Seconds(60));
+}
+
+// Isolated runs read stdin whole before the guest starts; a stdin that
+// never ends runs into the timeout just the same.
+TEST_F(AirlockCliTest, IsolatedRunTimesOutOnEndlessStdin) {
+  Result r =
+      RunModule(WriteHex("cat-blocked.wasm", kCat), {"--timeout", "300ms"},
+                {.data = "partial", .keep_open = true});
+  EXPECT_EQ(r.status, 134) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "airlock: trap: timeout\n");
+}
+
+// --max-output cuts the guest's output exactly at the cap and says so.
+TEST_F(AirlockCliTest, MaxOutputCutsAndReports) {
+  for (const char* mode : {"--no-isolate", "--stats"}) {
+    Result r = RunModule(WriteHex("cat-cap.wasm", kCat),
+                         {mode, "--max-output", "4"}, {.data = "0123456789"});
+    EXPECT_EQ(r.out, "0123") << mode;
+    EXPECT_NE(r.err.find("airlock: output cut at 4B (--max-output)\n"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// A worker killed by the seccomp filter is reported as lost, naming the
+// signal, with its own exit status.
+TEST_F(AirlockCliTest, WorkerLostIsStatus135) {
+  setenv("AIRLOCK_WORKER_TEST_HOOK", "socket", 1);
+  Result r = RunModule(WriteHex("cat-lost.wasm", kCat), {}, {.data = "x"});
+  unsetenv("AIRLOCK_WORKER_TEST_HOOK");
+  EXPECT_EQ(r.status, 135) << r.err;
+  EXPECT_EQ(r.err, "airlock: worker lost: killed by SIGSYS\n");
 }
 
 TEST_F(AirlockCliTest, TrapsAreOneLineAndStatus134) {

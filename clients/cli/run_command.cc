@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -20,7 +21,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "policy/units.h"
 #include "sandbox/engine.h"
+#include "sandbox/pool/pool.h"
 
 namespace airlock::cli {
 
@@ -201,6 +204,185 @@ double Milliseconds(absl::Duration d) {
   return static_cast<double>(absl::ToInt64Microseconds(d)) / 1000.0;
 }
 
+// The guest's stdout and stderr, written through to ours as they arrive,
+// with the --max-output cap over both together.
+class OutputSink {
+ public:
+  explicit OutputSink(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  // False once the cap is reached (the guest sees its write fail) or our
+  // own output is gone.
+  bool Write(int fd, std::string_view data) {
+    if (max_bytes_ > 0 && written_ + data.size() > max_bytes_) {
+      data = data.substr(0, max_bytes_ - written_);
+      truncated_ = true;
+    }
+    written_ += data.size();
+    return WriteAll(fd, data) && !truncated_;
+  }
+  uint64_t written() const { return written_; }
+  bool truncated() const { return truncated_; }
+
+ private:
+  const uint64_t max_bytes_;  // 0: unlimited
+  uint64_t written_ = 0;
+  bool truncated_ = false;
+};
+
+// How a run ended, in either mode.
+struct Outcome {
+  sandbox::RunResult result;
+  bool worker_lost = false;
+  std::string lost_reason;
+  bool truncated = false;
+  absl::Duration worker_start_time;  // isolated: 0 when a worker was reused
+};
+
+// The airlock-worker executable is installed next to airlock.
+std::string WorkerPath() {
+  const std::string helper = HelperPath();
+  return helper.substr(0, helper.rfind('/') + 1) + "airlock-worker";
+}
+
+absl::StatusOr<Outcome> RunInProcess(
+    const RunFlags& flags, sandbox::Engine& engine,
+    std::shared_ptr<const sandbox::CompiledModule> module,
+    std::vector<std::string> args, std::vector<sandbox::DirGrant> dirs,
+    const sandbox::RunLimits& limits, OutputSink& sink) {
+  sandbox::WasiConfig wasi;
+  wasi.args = std::move(args);
+  wasi.env = flags.env;
+  wasi.dirs = std::move(dirs);
+  // Slightly earlier than the engine's own deadline; ReadStdin adds a grace
+  // period on top.
+  const absl::Time deadline = absl::Now() + flags.timeout;
+  wasi.read_stdin = [deadline](uint8_t* buffer, size_t max) {
+    return ReadStdin(deadline, buffer, max);
+  };
+  wasi.write_stdout = [&sink](std::string_view data) {
+    return sink.Write(STDOUT_FILENO, data);
+  };
+  wasi.write_stderr = [&sink](std::string_view data) {
+    return sink.Write(STDERR_FILENO, data);
+  };
+  absl::StatusOr<sandbox::RunResult> result =
+      engine.RunCommand(std::move(module), std::move(wasi), limits);
+  if (!result.ok()) return result.status();
+  Outcome outcome;
+  outcome.result = *result;
+  outcome.truncated = sink.truncated();
+  return outcome;
+}
+
+// Reads all of stdin, at most `max` bytes (OutOfRange beyond: a usage
+// error). Gives up at `deadline` (DeadlineExceeded): the run's timeout
+// counts from the start, so a caller that never closes stdin gets the
+// timeout trap, as it would from a guest blocked reading it.
+absl::StatusOr<std::string> ReadAllStdin(uint64_t max, absl::Time deadline) {
+  std::string data;
+  char buffer[65536];
+  while (true) {
+    if (deadline != absl::InfiniteFuture()) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::DeadlineExceededError("stdin still open at the timeout");
+      }
+      struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+      const int64_t ms = absl::ToInt64Milliseconds(left) + 1;
+      const int ready =
+          poll(&pfd, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+      if (ready <= 0) continue;  // EINTR or timeout: re-check the deadline
+    }
+    const ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF, or no stdin at all (closed): empty input
+    data.append(buffer, static_cast<size_t>(n));
+    if (data.size() > max) {
+      return absl::OutOfRangeError(
+          "--max-input: stdin is larger than " + policy::FormatByteSize(max) +
+          " (isolated runs read stdin whole; raise --max-input, or use "
+          "--no-isolate to stream it)");
+    }
+  }
+  return data;
+}
+
+absl::StatusOr<Outcome> RunIsolated(
+    const RunFlags& flags,
+    std::shared_ptr<const sandbox::CompiledModule> module,
+    std::vector<std::string> args, std::vector<sandbox::DirGrant> dirs,
+    const sandbox::RunLimits& limits, OutputSink& sink) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> input =
+      ReadAllStdin(flags.max_input_bytes, start + flags.timeout);
+  if (absl::IsDeadlineExceeded(input.status())) {
+    Outcome timed_out;
+    timed_out.result.trap = TrapKind::kTimeout;
+    timed_out.result.run_time = absl::Now() - start;
+    return timed_out;
+  }
+  if (!input.ok()) return input.status();
+  sandbox::PoolOptions options;
+  options.worker_binary = WorkerPath();
+  options.max_workers = 1;
+  options.log = [](std::string_view line) {
+    // Confinement notes are for operators of long-running pools; a CLI
+    // run only reports what went wrong.
+    if (line.find("lost") != std::string_view::npos) return;
+    if (line.find("confined") != std::string_view::npos) return;
+    PrintLine("airlock: " + std::string(line));
+  };
+  // Tests of the seccomp filter ask the worker to make a forbidden syscall
+  // (it can only kill its own worker): AIRLOCK_WORKER_TEST_HOOK=socket.
+  const char* hook = std::getenv("AIRLOCK_WORKER_TEST_HOOK");
+  options.test_hooks = hook != nullptr;
+  absl::StatusOr<std::unique_ptr<sandbox::WorkerPool>> pool =
+      sandbox::WorkerPool::Create(std::move(options));
+  if (!pool.ok()) {
+    return absl::UnavailableError(std::string(pool.status().message()));
+  }
+  sandbox::PoolCall call;
+  call.tenant = "cli";
+  call.module = std::move(module);
+  call.args = std::move(args);
+  call.env = flags.env;
+  call.dirs = std::move(dirs);
+  call.limits = limits;
+  // What reading stdin took counts against the timeout.
+  call.limits.timeout =
+      std::max(absl::ZeroDuration(), limits.timeout - (absl::Now() - start));
+  call.max_output_bytes = flags.max_output_bytes.value_or(0);
+  call.input = *std::move(input);
+  call.on_output = [&sink](sandbox::OutputStream stream,
+                           std::string_view data) {
+    sink.Write(stream == sandbox::OutputStream::kStderr ? STDERR_FILENO
+                                                        : STDOUT_FILENO,
+               data);
+  };
+  if (hook != nullptr) {
+    const std::string h = hook;
+    call.test_hook = h == "socket"     ? sandbox::TestHook::kSocket
+                     : h == "execve"   ? sandbox::TestHook::kExecve
+                     : h == "open"     ? sandbox::TestHook::kOpen
+                     : h == "ptrace"   ? sandbox::TestHook::kPtrace
+                     : h == "segfault" ? sandbox::TestHook::kSegfault
+                                       : sandbox::TestHook::kNone;
+  }
+  absl::StatusOr<sandbox::PoolResult> result = (*pool)->Run(call);
+  if (!result.ok()) return result.status();
+  Outcome outcome;
+  outcome.result.trap = result->trap;
+  outcome.result.exit_code = result->exit_code;
+  outcome.result.fuel_used = result->fuel_used;
+  outcome.result.peak_memory_bytes = result->peak_memory_bytes;
+  outcome.result.run_time = result->run_time;
+  outcome.worker_lost =
+      result->outcome == sandbox::PoolResult::Outcome::kWorkerLost;
+  outcome.lost_reason = result->lost_reason;
+  outcome.truncated = result->output_truncated || sink.truncated();
+  outcome.worker_start_time = result->queue_time;
+  return outcome;
+}
+
 }  // namespace
 
 int RunCommand(const RunFlags& flags) {
@@ -253,69 +435,82 @@ int RunCommand(const RunFlags& flags) {
         flags.module_path + ": " + std::string(module.status().message()));
   }
 
-  sandbox::WasiConfig wasi;
-  wasi.args.push_back(flags.module_path);
-  wasi.args.insert(wasi.args.end(), flags.guest_args.begin(),
-                   flags.guest_args.end());
-  wasi.env = flags.env;
+  std::vector<std::string> args = {flags.module_path};
+  args.insert(args.end(), flags.guest_args.begin(), flags.guest_args.end());
+  std::vector<sandbox::DirGrant> dirs;
   for (const DirFlag& dir : flags.dirs) {
-    wasi.dirs.push_back(
+    dirs.push_back(
         sandbox::DirGrant{dir.host_path, dir.guest_path, dir.read_only});
   }
-  // Slightly earlier than the engine's own deadline; ReadStdin adds a grace
-  // period on top.
-  const absl::Time deadline = absl::Now() + flags.timeout;
-  wasi.read_stdin = [deadline](uint8_t* buffer, size_t max) {
-    return ReadStdin(deadline, buffer, max);
-  };
-  wasi.write_stdout = [](std::string_view data) {
-    return WriteAll(STDOUT_FILENO, data);
-  };
-  wasi.write_stderr = [](std::string_view data) {
-    return WriteAll(STDERR_FILENO, data);
-  };
-
   sandbox::RunLimits limits;
   limits.fuel = flags.fuel.value_or(INT64_MAX);
   limits.max_memory_bytes = flags.max_memory_bytes;
   limits.timeout = flags.timeout;
-  absl::StatusOr<sandbox::RunResult> result =
-      (*engine)->RunCommand(*std::move(module), std::move(wasi), limits);
-  if (!result.ok()) {
-    return Fail(
-        ExitStatusForError(result.status()),
-        flags.module_path + ": " + std::string(result.status().message()));
+
+  // Output goes to our stdout/stderr as the guest writes it, up to
+  // --max-output.
+  OutputSink sink(flags.max_output_bytes.value_or(0));
+  absl::StatusOr<Outcome> outcome =
+      flags.isolate
+          ? RunIsolated(flags, *std::move(module), std::move(args),
+                        std::move(dirs), limits, sink)
+          : RunInProcess(flags, **engine, *std::move(module), std::move(args),
+                         std::move(dirs), limits, sink);
+  if (!outcome.ok()) {
+    const int status = outcome.status().code() == absl::StatusCode::kOutOfRange
+                           ? kExitUsage
+                           : ExitStatusForError(outcome.status());
+    const std::string prefix =
+        status == kExitUsage ? "" : flags.module_path + ": ";
+    return Fail(status, prefix + std::string(outcome.status().message()));
+  }
+  if (outcome->truncated) {
+    PrintLine("airlock: output cut at " +
+              policy::FormatByteSize(*flags.max_output_bytes) +
+              " (--max-output)");
   }
 
   int status;
-  if (result->exited()) {
-    status = static_cast<int>(result->exit_code);
-    if (result->exit_code > kExitMaxGuestCode) {
+  if (outcome->worker_lost) {
+    PrintLine("airlock: worker lost: " + outcome->lost_reason);
+    status = kExitWorkerLost;
+  } else if (outcome->result.exited()) {
+    status = static_cast<int>(outcome->result.exit_code);
+    if (outcome->result.exit_code > kExitMaxGuestCode) {
       PrintLine("airlock: guest exit code " +
-                std::to_string(result->exit_code) +
+                std::to_string(outcome->result.exit_code) +
                 " is outside 0..125; exiting with 125");
       status = kExitMaxGuestCode;
     }
   } else {
-    PrintLine("airlock: trap: " + std::string(sandbox::TrapName(result->trap)));
+    PrintLine("airlock: trap: " +
+              std::string(sandbox::TrapName(outcome->result.trap)));
     status = kExitTrap;
   }
 
   if (flags.stats) {
+    const sandbox::RunResult& result = outcome->result;
     nlohmann::ordered_json stats;
     if (flags.metering) {
-      stats["fuel_used"] = result->fuel_used;
+      stats["fuel_used"] = result.fuel_used;
     } else {
       stats["fuel_used"] = nullptr;
     }
-    stats["peak_memory_bytes"] = result->peak_memory_bytes;
+    stats["peak_memory_bytes"] = result.peak_memory_bytes;
     stats["compile_ms"] = Milliseconds(compile_time);
-    stats["run_ms"] = Milliseconds(result->run_time);
+    stats["run_ms"] = Milliseconds(result.run_time);
     stats["cache"] = compile_stats.cache_hit ? "hit" : "miss";
-    if (result->exited()) {
-      stats["exit_code"] = result->exit_code;
+    stats["isolated"] = flags.isolate;
+    if (flags.isolate) {
+      stats["worker_start_ms"] = Milliseconds(outcome->worker_start_time);
+    }
+    stats["output_bytes"] = sink.written();
+    if (outcome->worker_lost) {
+      stats["worker_lost"] = outcome->lost_reason;
+    } else if (result.exited()) {
+      stats["exit_code"] = result.exit_code;
     } else {
-      stats["trap"] = std::string(sandbox::TrapName(result->trap));
+      stats["trap"] = std::string(sandbox::TrapName(result.trap));
     }
     PrintLine(stats.dump());
   }

@@ -13,7 +13,8 @@ inline constexpr int kExitUsage = 2;            // bad flag or command line
 inline constexpr int kExitMaxGuestCode = 125;   // larger guest codes clamp here
 inline constexpr int kExitModuleError = 126;    // the module cannot be run
 inline constexpr int kExitInternalError = 127;  // airlock itself failed
-inline constexpr int kExitTrap = 134;  // the guest trapped (128+SIGABRT)
+inline constexpr int kExitTrap = 134;        // the guest trapped (128+SIGABRT)
+inline constexpr int kExitWorkerLost = 135;  // the worker process died
 
 // Runs `flags.module_path` with stdin/stdout/stderr of this process. Writes
 // at most one `airlock: ...` line to stderr (plus the --stats JSON object)

@@ -73,15 +73,17 @@ absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
     SplitFlag(arg, &name, &value, &has_value);
 
     // Flags without a value.
-    if (name == "--stats" || name == "--no-fuel") {
+    if (name == "--stats" || name == "--no-fuel" || name == "--no-isolate") {
       if (has_value) return UsageError(name + ": takes no value");
       if (name == "--stats") flags.stats = true;
       if (name == "--no-fuel") flags.metering = false;
+      if (name == "--no-isolate") flags.isolate = false;
       continue;
     }
     const bool takes_value = name == "--dir" || name == "--dir-ro" ||
                              name == "--env" || name == "--fuel" ||
                              name == "--max-memory" || name == "--timeout" ||
+                             name == "--max-output" || name == "--max-input" ||
                              name == "--cache-dir";
     if (!takes_value) {
       return UsageError("unknown flag " + Quoted(name) +
@@ -128,6 +130,14 @@ absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
       absl::StatusOr<uint64_t> size = policy::ParseByteSize(value);
       if (!size.ok()) return flag_error(name, size.status());
       flags.max_memory_bytes = *size;
+    } else if (name == "--max-output" || name == "--max-input") {
+      absl::StatusOr<uint64_t> size = policy::ParseByteSize(value);
+      if (!size.ok()) return flag_error(name, size.status());
+      if (name == "--max-output") {
+        flags.max_output_bytes = *size;
+      } else {
+        flags.max_input_bytes = *size;
+      }
     } else if (name == "--timeout") {
       absl::StatusOr<absl::Duration> timeout = policy::ParseDuration(value);
       if (!timeout.ok()) return flag_error(name, timeout.status());
@@ -186,6 +196,12 @@ flags:
                           none); trap timeout when exceeded
   --cache-dir DIR         compiled-module cache (default: $AIRLOCK_CACHE_DIR,
                           else $XDG_CACHE_HOME/airlock, else ~/.cache/airlock)
+  --max-output SIZE       cap on stdout + stderr together, e.g. 1MiB; the
+                          rest is cut and reported (default: unlimited)
+  --max-input SIZE        stdin is read whole before an isolated run
+                          starts; at most this much (default: 64MiB)
+  --no-isolate            run in this process, not in a confined worker
+                          (for debugging; stdin is then streamed)
   --stats                 print one JSON object of run statistics to stderr
   -h, --help              this help
 
@@ -196,6 +212,8 @@ exit status:
           unsupported feature, unknown import, over the memory cap, ...)
   127     airlock itself failed (compile helper missing, cache unusable, ...)
   134     the guest trapped; stderr names the trap: "airlock: trap: <kind>"
+  135     the worker process died; stderr says how:
+          "airlock: worker lost: killed by SIGSYS"
 
 See docs/cli.md for details.
 )";

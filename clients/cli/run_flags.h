@@ -21,6 +21,7 @@ namespace airlock::cli {
 
 // Defaults, documented in docs/cli.md.
 inline constexpr uint64_t kDefaultMaxMemoryBytes = 256ull << 20;
+inline constexpr uint64_t kDefaultMaxInputBytes = 64ull << 20;
 
 // A folder granted with --dir (read-write) or --dir-ro.
 struct DirFlag {
@@ -41,6 +42,15 @@ struct RunFlags {
   absl::Duration timeout = absl::InfiniteDuration();
   std::string cache_dir;  // empty: the default (see DefaultCacheDir)
   bool stats = false;
+  // --no-isolate: run in this process instead of a confined worker (for
+  // debugging: the guest is still in its Wasm sandbox, but nothing else).
+  bool isolate = true;
+  // --max-output: stdout + stderr of the guest together; more is cut and
+  // reported. Unset: unlimited.
+  std::optional<uint64_t> max_output_bytes;
+  // --max-input: isolated runs read all of stdin before the guest starts;
+  // more than this is an error.
+  uint64_t max_input_bytes = kDefaultMaxInputBytes;
   bool help = false;  // --help / -h: print help, ignore the rest
   std::string module_path;
   std::vector<std::string> guest_args;  // after MODULE, passed verbatim

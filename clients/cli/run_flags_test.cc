@@ -71,6 +71,26 @@ TEST(ParseRunFlagsTest, NoFuel) {
             "--fuel and --no-fuel cannot be combined");
 }
 
+// Isolation is the default; output is unlimited and input capped at 64 MiB
+// unless the flags say otherwise.
+TEST(ParseRunFlagsTest, IsolationAndStreamCaps) {
+  absl::StatusOr<RunFlags> flags = Parse({"m.wasm"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_TRUE(flags->isolate);
+  EXPECT_FALSE(flags->max_output_bytes.has_value());
+  EXPECT_EQ(flags->max_input_bytes, 64u << 20);
+  flags = Parse({"--no-isolate", "--max-output", "1MiB", "--max-input=4KiB",
+                 "m.wasm"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_FALSE(flags->isolate);
+  EXPECT_EQ(flags->max_output_bytes, 1u << 20);
+  EXPECT_EQ(flags->max_input_bytes, 4u << 10);
+  EXPECT_EQ(ErrorOf({"--max-output", "1MB", "m.wasm"}),
+            "--max-output: invalid size \"1MB\" (use e.g. 64MiB)");
+  EXPECT_EQ(ErrorOf({"--no-isolate=yes", "m.wasm"}),
+            "--no-isolate: takes no value");
+}
+
 TEST(ParseRunFlagsTest, Help) {
   absl::StatusOr<RunFlags> flags = Parse({"--stats", "--help", "--bogus"});
   ASSERT_TRUE(flags.ok());
