@@ -229,7 +229,10 @@ struct WorkerPool::State {
     spawn.set_cache_key(key);
     spawn.set_address_space_bytes(call.limits.max_memory_bytes +
                                   options.address_space_overhead_bytes);
-    spawn.set_max_open_files(64);
+    // The WASI fd table holds up to 1024 fds; the worker needs room for all
+    // of them (each broker open arrives as an fd) plus its own few, so a
+    // guest hits EMFILE at the same point as in process.
+    spawn.set_max_open_files(1100);
     spawn.set_landlock(options.landlock);
     {
       std::lock_guard<std::mutex> lock(send_mu);
@@ -409,26 +412,6 @@ absl::StatusOr<PoolResult> WorkerPool::Run(const PoolCall& call) {
         absl::StrCat("WASI setup: ", broker.status().message()));
   }
 
-  const absl::Time queued = absl::Now();
-  bool reserved = false;
-  absl::StatusOr<std::unique_ptr<Worker>> acquired =
-      s.Acquire(call.tenant, key, call.deadline, &reserved);
-  if (!acquired.ok()) return acquired.status();
-  std::unique_ptr<Worker> w = *std::move(acquired);
-  if (reserved) {
-    absl::StatusOr<std::unique_ptr<Worker>> started = s.Start(call, key);
-    if (!started.ok()) {
-      std::lock_guard<std::mutex> lock(s.mu);
-      Worker placeholder;
-      placeholder.tenant = call.tenant;
-      s.ForgetLocked(placeholder);
-      return started.status();
-    }
-    w = *std::move(started);
-    result.new_worker = true;
-  }
-  result.queue_time = absl::Now() - queued;
-
   uint64_t call_id;
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -456,6 +439,34 @@ absl::StatusOr<PoolResult> WorkerPool::Run(const PoolCall& call) {
   }
   c->set_max_output_bytes(call.max_output_bytes);
   c->set_test_hook(ToProto(call.test_hook));
+
+  // A call travels in one packet (stdin follows in chunks): refuse one
+  // that cannot, rather than lose the worker to a failed send.
+  if (to.ByteSizeLong() + 1 > worker::kMaxPacketBytes) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "the call's arguments and environment take ", to.ByteSizeLong(),
+        " bytes; at most ", worker::kMaxPacketBytes - 1,
+        " fit in an isolated call (send bulk data on stdin)"));
+  }
+  const absl::Time queued = absl::Now();
+  bool reserved = false;
+  absl::StatusOr<std::unique_ptr<Worker>> acquired =
+      s.Acquire(call.tenant, key, call.deadline, &reserved);
+  if (!acquired.ok()) return acquired.status();
+  std::unique_ptr<Worker> w = *std::move(acquired);
+  if (reserved) {
+    absl::StatusOr<std::unique_ptr<Worker>> started = s.Start(call, key);
+    if (!started.ok()) {
+      std::lock_guard<std::mutex> lock(s.mu);
+      Worker placeholder;
+      placeholder.tenant = call.tenant;
+      s.ForgetLocked(placeholder);
+      return started.status();
+    }
+    w = *std::move(started);
+    result.new_worker = true;
+  }
+  result.queue_time = absl::Now() - queued;
 
   // The worker's own watchdog stops the guest at the timeout; the
   // supervisor's deadline is the backstop for a worker that does not come

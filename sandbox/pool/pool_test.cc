@@ -297,6 +297,22 @@ TEST_F(PoolTest, QueuedCallGivesUpAtItsDeadline) {
   EXPECT_EQ(r->exit_code, 0u);
 }
 
+// A call too large for one channel packet is refused with a clear error,
+// and the pool is unaffected.
+TEST_F(PoolTest, OversizedCallIsRefusedClearly) {
+  std::unique_ptr<WorkerPool> pool = MakePool();
+  ASSERT_NE(pool, nullptr);
+  std::vector<std::string> args(3000, std::string(100, 'x'));
+  args.insert(args.begin(), "exit");
+  args.insert(args.begin() + 1, "0");
+  absl::StatusOr<PoolResult> r = pool->Run(Call(args));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kOutOfRange) << r.status();
+  EXPECT_NE(r.status().message().find("send bulk data on stdin"),
+            std::string::npos);
+  EXPECT_EQ(pool->stats().workers_started, 0u);
+  ASSERT_TRUE(pool->Run(Call({"exit", "0"})).ok());
+}
+
 // A bad grant fails the call before any worker is involved.
 TEST_F(PoolTest, BadGrantIsAnError) {
   std::unique_ptr<WorkerPool> pool = MakePool();
