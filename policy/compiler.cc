@@ -159,6 +159,15 @@ PolicyCompiler::PolicyCompiler(std::string_view file, std::string_view base_dir,
         return std::getenv(name);
       }) {}
 
+// File order: what `policy check` prints.
+void PolicyCompiler::SortDiagnostics() {
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::pair(a.location.line, a.location.column) <
+                            std::pair(b.location.line, b.location.column);
+                   });
+}
+
 void PolicyCompiler::Report(Diagnostic::Severity severity,
                             SourceLocation location, std::string message) {
   Diagnostic d;
@@ -1116,22 +1125,14 @@ LoadResult PolicyCompiler::Compile(std::string_view text) {
     WarnIneffectiveLimits(layer);
   }
 
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::pair(a.location.line, a.location.column) <
-                            std::pair(b.location.line, b.location.column);
-                   });
+  SortDiagnostics();
   if (errors_ > 0) {
     result.diagnostics = std::move(diagnostics_);
     return result;
   }
   std::shared_ptr<Policy> policy = Build(text);
   WarnUnrunnableTools(*policy);
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::pair(a.location.line, a.location.column) <
-                            std::pair(b.location.line, b.location.column);
-                   });
+  SortDiagnostics();
   result.policy = std::move(policy);
   result.diagnostics = std::move(diagnostics_);
   return result;

@@ -56,6 +56,7 @@ class PolicyCompiler {
 
   void Report(Diagnostic::Severity severity, SourceLocation location,
               std::string message);
+  void SortDiagnostics();
   void Error(const YamlNode& at, std::string_view path,
              std::string_view message);
   void Warning(const YamlNode& at, std::string_view path,
