@@ -79,8 +79,8 @@ TEST(ParseRunFlagsTest, IsolationAndStreamCaps) {
   EXPECT_TRUE(flags->isolate);
   EXPECT_FALSE(flags->max_output_bytes.has_value());
   EXPECT_EQ(flags->max_input_bytes, 64u << 20);
-  flags = Parse({"--no-isolate", "--max-output", "1MiB", "--max-input=4KiB",
-                 "m.wasm"});
+  flags = Parse(
+      {"--no-isolate", "--max-output", "1MiB", "--max-input=4KiB", "m.wasm"});
   ASSERT_TRUE(flags.ok());
   EXPECT_FALSE(flags->isolate);
   EXPECT_EQ(flags->max_output_bytes, 1u << 20);
