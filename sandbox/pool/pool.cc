@@ -131,7 +131,7 @@ struct WorkerPool::State {
                now - idle.front()->idle_since > options.idle_timeout) {
           expired.push_back(std::move(idle.front()));
           idle.pop_front();
-          ForgetLocked(*expired.back());
+          ForgetLocked(expired.back()->tenant);
         }
         if (!status.ok() && !absl::IsDeadlineExceeded(status)) {
           stopping = true;  // the zygote is gone
@@ -143,17 +143,18 @@ struct WorkerPool::State {
     }
   }
 
-  // Drops `w` from the counts. REQUIRES: mu held.
-  void ForgetLocked(const Worker& w) {
+  // Drops one worker of `tenant` (alive, or reserved by Acquire) from the
+  // counts. REQUIRES: mu held.
+  void ForgetLocked(const std::string& tenant) {
     --alive;
-    if (--alive_per_tenant[w.tenant] == 0) alive_per_tenant.erase(w.tenant);
+    if (--alive_per_tenant[tenant] == 0) alive_per_tenant.erase(tenant);
     cv.notify_all();
   }
 
   void Discard(std::unique_ptr<Worker> w, bool kill) {
     if (kill) w->Kill();
     std::lock_guard<std::mutex> lock(mu);
-    ForgetLocked(*w);
+    ForgetLocked(w->tenant);
   }
 
   // Takes an idle worker for (tenant, key), or reserves room for a new one
@@ -180,7 +181,7 @@ struct WorkerPool::State {
         for (auto it = idle.begin(); it != idle.end(); ++it) {
           evicted = std::move(*it);
           idle.erase(it);
-          ForgetLocked(*evicted);
+          ForgetLocked(evicted->tenant);
           break;
         }
       }
@@ -458,9 +459,7 @@ absl::StatusOr<PoolResult> WorkerPool::Run(const PoolCall& call) {
     absl::StatusOr<std::unique_ptr<Worker>> started = s.Start(call, key);
     if (!started.ok()) {
       std::lock_guard<std::mutex> lock(s.mu);
-      Worker placeholder;
-      placeholder.tenant = call.tenant;
-      s.ForgetLocked(placeholder);
+      s.ForgetLocked(call.tenant);  // the room Acquire reserved
       return started.status();
     }
     w = *std::move(started);
