@@ -31,6 +31,10 @@ namespace {
 
 using sandbox::TrapKind;
 
+// How long past the timeout airlock keeps waiting for a reader that does
+// not take the guest's output; the engine's own timeout trap comes first.
+constexpr absl::Duration kStalledOutputGrace = absl::Milliseconds(200);
+
 // Largest module we read; real modules are a few tens of MB at most.
 constexpr off_t kMaxModuleBytes = off_t{1} << 30;
 
@@ -41,6 +45,33 @@ bool WriteAll(int fd, std::string_view data) {
     const ssize_t n = write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// WriteAll for an fd whose reader may stop reading (a pipe, a socket, a
+// terminal): waits for room with poll() and writes at most PIPE_BUF bytes at
+// a time, which a pipe that polls writable takes without blocking, so the
+// wait ends at `give_up`. False on error or when `give_up` passes first.
+bool WriteAllBefore(int fd, std::string_view data, absl::Time give_up) {
+  if (give_up == absl::InfiniteFuture()) return WriteAll(fd, data);
+  while (!data.empty()) {
+    const absl::Duration left = give_up - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    struct pollfd pfd = {fd, POLLOUT, 0};
+    const int64_t ms = absl::ToInt64Milliseconds(left) + 1;
+    const int ready =
+        poll(&pfd, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    if (ready < 0) return false;
+    // POLLERR/POLLHUP: the write below reports the error (e.g. EPIPE).
+    const ssize_t n =
+        write(fd, data.data(), std::min<size_t>(data.size(), PIPE_BUF));
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
       return false;
     }
     data.remove_prefix(static_cast<size_t>(n));
@@ -205,27 +236,54 @@ double Milliseconds(absl::Duration d) {
 }
 
 // The guest's stdout and stderr, written through to ours as they arrive,
-// with the --max-output cap over both together.
+// with the --max-output cap over both together. A reader that stops
+// reading cannot hold a run past its timeout: writes to a pipe, socket or
+// terminal wait for room only until `give_up` (the timeout plus a grace
+// period, so the engine's timeout trap, not the write error, ends the run);
+// after that, output is dropped.
 class OutputSink {
  public:
-  explicit OutputSink(uint64_t max_bytes) : max_bytes_(max_bytes) {}
-  // False once the cap is reached (the guest sees its write fail) or our
-  // own output is gone.
+  OutputSink(uint64_t max_bytes, absl::Time give_up)
+      : max_bytes_(max_bytes),
+        give_up_(give_up),
+        stdout_may_block_(MayBlock(STDOUT_FILENO)),
+        stderr_may_block_(MayBlock(STDERR_FILENO)) {}
+  // False once the cap is reached (the guest sees its write fail), our own
+  // output is gone, or the reader stalled past `give_up`.
   bool Write(int fd, std::string_view data) {
+    if (stalled_) return false;
     if (max_bytes_ > 0 && written_ + data.size() > max_bytes_) {
       data = data.substr(0, max_bytes_ - written_);
       truncated_ = true;
     }
     written_ += data.size();
-    return WriteAll(fd, data) && !truncated_;
+    const bool may_block =
+        fd == STDOUT_FILENO ? stdout_may_block_ : stderr_may_block_;
+    if (!WriteAllBefore(fd, data,
+                        may_block ? give_up_ : absl::InfiniteFuture())) {
+      stalled_ = absl::Now() >= give_up_;
+      return false;
+    }
+    return !truncated_;
   }
   uint64_t written() const { return written_; }
   bool truncated() const { return truncated_; }
 
  private:
+  // Regular files and /dev/null never make a writer wait for a reader.
+  static bool MayBlock(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return true;
+    return !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+  }
+
   const uint64_t max_bytes_;  // 0: unlimited
+  const absl::Time give_up_;
+  const bool stdout_may_block_;
+  const bool stderr_may_block_;
   uint64_t written_ = 0;
   bool truncated_ = false;
+  bool stalled_ = false;
 };
 
 // How a run ended, in either mode.
@@ -416,6 +474,7 @@ int RunCommand(const RunFlags& flags) {
             })
           : flags.cache_dir;
   config.compiler.helper_path = HelperPath();
+  config.compiler.timeout = flags.compile_timeout;
   absl::StatusOr<std::unique_ptr<sandbox::Engine>> engine =
       sandbox::Engine::Create(std::move(config));
   if (!engine.ok()) {
@@ -449,7 +508,10 @@ int RunCommand(const RunFlags& flags) {
 
   // Output goes to our stdout/stderr as the guest writes it, up to
   // --max-output.
-  OutputSink sink(flags.max_output_bytes.value_or(0));
+  OutputSink sink(flags.max_output_bytes.value_or(0),
+                  flags.timeout == absl::InfiniteDuration()
+                      ? absl::InfiniteFuture()
+                      : absl::Now() + flags.timeout + kStalledOutputGrace);
   absl::StatusOr<Outcome> outcome =
       flags.isolate
           ? RunIsolated(flags, *std::move(module), std::move(args),

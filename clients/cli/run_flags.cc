@@ -80,11 +80,11 @@ absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
       if (name == "--no-isolate") flags.isolate = false;
       continue;
     }
-    const bool takes_value = name == "--dir" || name == "--dir-ro" ||
-                             name == "--env" || name == "--fuel" ||
-                             name == "--max-memory" || name == "--timeout" ||
-                             name == "--max-output" || name == "--max-input" ||
-                             name == "--cache-dir";
+    const bool takes_value =
+        name == "--dir" || name == "--dir-ro" || name == "--env" ||
+        name == "--fuel" || name == "--max-memory" || name == "--timeout" ||
+        name == "--max-output" || name == "--max-input" ||
+        name == "--cache-dir" || name == "--compile-timeout";
     if (!takes_value) {
       return UsageError("unknown flag " + Quoted(name) +
                         " (see airlock run --help)");
@@ -142,6 +142,10 @@ absl::StatusOr<RunFlags> ParseRunFlags(std::span<const std::string> args) {
       absl::StatusOr<absl::Duration> timeout = policy::ParseDuration(value);
       if (!timeout.ok()) return flag_error(name, timeout.status());
       flags.timeout = *timeout;
+    } else if (name == "--compile-timeout") {
+      absl::StatusOr<absl::Duration> timeout = policy::ParseDuration(value);
+      if (!timeout.ok()) return flag_error(name, timeout.status());
+      flags.compile_timeout = *timeout;
     } else if (name == "--cache-dir") {
       if (value.empty()) return UsageError("--cache-dir: empty path");
       flags.cache_dir = value;
@@ -194,6 +198,9 @@ flags:
                           64MiB; units B, KiB, MiB, GiB (default: 256MiB)
   --timeout DURATION      wall-clock limit, e.g. 500ms, 5s, 2m (default:
                           none); trap timeout when exceeded
+  --compile-timeout DURATION
+                          wall-clock limit for compiling a module that is
+                          not cached yet (default: 2m; not part of --timeout)
   --cache-dir DIR         compiled-module cache (default: $AIRLOCK_CACHE_DIR,
                           else $XDG_CACHE_HOME/airlock, else ~/.cache/airlock)
   --max-output SIZE       cap on stdout + stderr together, e.g. 1MiB; the

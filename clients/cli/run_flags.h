@@ -22,6 +22,7 @@ namespace airlock::cli {
 // Defaults, documented in docs/cli.md.
 inline constexpr uint64_t kDefaultMaxMemoryBytes = 256ull << 20;
 inline constexpr uint64_t kDefaultMaxInputBytes = 64ull << 20;
+inline constexpr absl::Duration kDefaultCompileTimeout = absl::Seconds(120);
 
 // A folder granted with --dir (read-write) or --dir-ro.
 struct DirFlag {
@@ -41,6 +42,9 @@ struct RunFlags {
   uint64_t max_memory_bytes = kDefaultMaxMemoryBytes;
   absl::Duration timeout = absl::InfiniteDuration();
   std::string cache_dir;  // empty: the default (see DefaultCacheDir)
+  // --compile-timeout: wall time allowed to compile a module that is not
+  // cached yet (not counted in --timeout).
+  absl::Duration compile_timeout = kDefaultCompileTimeout;
   bool stats = false;
   // --no-isolate: run in this process instead of a confined worker (for
   // debugging: the guest is still in its Wasm sandbox, but nothing else).

@@ -32,17 +32,33 @@ TEST(ParseRunFlagsTest, DefaultsAndGuestArgs) {
   EXPECT_TRUE(flags->metering);
   EXPECT_EQ(flags->max_memory_bytes, 256u << 20);
   EXPECT_EQ(flags->timeout, absl::InfiniteDuration());
+  EXPECT_EQ(flags->compile_timeout, absl::Seconds(120));
   EXPECT_FALSE(flags->stats);
   EXPECT_TRUE(flags->dirs.empty());
   EXPECT_TRUE(flags->env.empty());
 }
 
 TEST(ParseRunFlagsTest, AllFlagsBothSpellings) {
-  absl::StatusOr<RunFlags> flags =
-      Parse({"--dir", "/tmp/a", "--dir-ro=/tmp/b::/data", "--env", "A=1",
-             "--env=B=x=y", "--env", "A=2", "--fuel=1_000", "--max-memory",
-             "1MiB", "--timeout=250ms", "--cache-dir", "/c", "--stats", "--",
-             "-m.wasm", "arg"});
+  absl::StatusOr<RunFlags> flags = Parse({"--dir",
+                                          "/tmp/a",
+                                          "--dir-ro=/tmp/b::/data",
+                                          "--env",
+                                          "A=1",
+                                          "--env=B=x=y",
+                                          "--env",
+                                          "A=2",
+                                          "--fuel=1_000",
+                                          "--max-memory",
+                                          "1MiB",
+                                          "--timeout=250ms",
+                                          "--cache-dir",
+                                          "/c",
+                                          "--stats",
+                                          "--compile-timeout",
+                                          "10m",
+                                          "--",
+                                          "-m.wasm",
+                                          "arg"});
   ASSERT_TRUE(flags.ok()) << flags.status();
   ASSERT_EQ(flags->dirs.size(), 2u);
   EXPECT_EQ(flags->dirs[0].host_path, "/tmp/a");
@@ -58,6 +74,7 @@ TEST(ParseRunFlagsTest, AllFlagsBothSpellings) {
   EXPECT_EQ(flags->max_memory_bytes, 1u << 20);
   EXPECT_EQ(flags->timeout, absl::Milliseconds(250));
   EXPECT_EQ(flags->cache_dir, "/c");
+  EXPECT_EQ(flags->compile_timeout, absl::Minutes(10));
   EXPECT_TRUE(flags->stats);
   EXPECT_EQ(flags->module_path, "-m.wasm");
   EXPECT_EQ(flags->guest_args, std::vector<std::string>{"arg"});
@@ -107,6 +124,9 @@ TEST(ParseRunFlagsTest, ErrorMessages) {
             "--fuel: invalid fuel \"lots\" (use a whole number, e.g. "
             "1_000_000)");
   EXPECT_EQ(ErrorOf({"--fuel"}), "--fuel: missing value");
+  EXPECT_EQ(ErrorOf({"--compile-timeout", "0s", "m.wasm"}),
+            "--compile-timeout: invalid duration \"0s\" (must be greater "
+            "than 0)");
   EXPECT_EQ(ErrorOf({"--frobnicate", "m.wasm"}),
             "unknown flag \"--frobnicate\" (see airlock run --help)");
   EXPECT_EQ(ErrorOf({"-x", "m.wasm"}),

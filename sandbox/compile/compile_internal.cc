@@ -23,6 +23,11 @@ std::vector<std::string> CCompileFlags(CCompilerFamily family, int opt_level) {
     flags.push_back("-frounding-math");
     flags.push_back("-fsignaling-nans");
   }
+  // Not -fstack-clash-protection: it probes a big frame page by page in the
+  // prologue, before the generated stack check (which runs after the
+  // prologue, before anything is written to the frame) can trap, so a frame
+  // that does not fit would crash instead of trapping
+  // call_stack_exhausted.
   for (const char* flag :
        {"-fno-strict-aliasing", "-fvisibility=hidden", "-w", "-c"}) {
     flags.push_back(flag);

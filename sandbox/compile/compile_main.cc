@@ -259,17 +259,18 @@ std::optional<Failure> RunAll(
 // Compiles and links `units` (already written to `dir`) into `dir`/out.so.
 std::optional<Failure> Build(const Flags& flags, CCompilerFamily family,
                              const std::string& dir,
-                             const std::vector<std::string>& units) {
+                             const std::vector<CSource>& units) {
   std::vector<std::vector<std::string>> compiles;
   std::vector<std::string> link = {flags.cc, "-shared", "-o", dir + "/out.so"};
-  for (const std::string& unit : units) {
+  for (const CSource& unit : units) {
     std::vector<std::string> command = {flags.cc};
-    for (std::string& flag : CCompileFlags(family, flags.opt_level)) {
+    for (std::string& flag :
+         CCompileFlags(family, unit.huge ? 0 : flags.opt_level)) {
       command.push_back(std::move(flag));
     }
-    std::string object = absl::StrCat(dir, "/", unit, ".o");
-    command.insert(command.end(),
-                   {"-I", dir, "-o", object, absl::StrCat(dir, "/", unit)});
+    std::string object = absl::StrCat(dir, "/", unit.name, ".o");
+    command.insert(command.end(), {"-I", dir, "-o", object,
+                                   absl::StrCat(dir, "/", unit.name)});
     compiles.push_back(std::move(command));
     link.push_back(object);
   }
@@ -344,7 +345,8 @@ int Main(int argc, char** argv) {
     return 0;
   };
 
-  std::vector<std::string> units;
+  // The units without their contents: names and how to compile them.
+  std::vector<CSource> units;
   for (const std::vector<CSource>* files :
        {&translated->headers, &translated->units}) {
     for (const CSource& file : *files) {
@@ -358,7 +360,9 @@ int Main(int argc, char** argv) {
       }
     }
   }
-  for (const CSource& unit : translated->units) units.push_back(unit.name);
+  for (const CSource& unit : translated->units) {
+    units.push_back({.name = unit.name, .contents = {}, .huge = unit.huge});
+  }
   translated = TranslatedModule{};  // the C is on disk now; free it
   if (units.empty()) {
     return finish(Usage("translator produced no C units"));

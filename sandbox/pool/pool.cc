@@ -174,17 +174,21 @@ struct WorkerPool::State {
           return w;
         }
       }
-      const bool tenant_room =
-          alive_per_tenant[tenant] < options.max_workers_per_tenant;
-      if (tenant_room && alive >= options.max_workers) {
-        // Full, but an idle worker of someone else can make room.
+      const bool tenant_full =
+          alive_per_tenant[tenant] >= options.max_workers_per_tenant;
+      if (tenant_full || alive >= options.max_workers) {
+        // Full, but an idle worker can make room: the tenant's own (kept
+        // for another module) when the tenant is at its cap, else anyone's.
         for (auto it = idle.begin(); it != idle.end(); ++it) {
+          if (tenant_full && (*it)->tenant != tenant) continue;
           evicted = std::move(*it);
           idle.erase(it);
           ForgetLocked(evicted->tenant);
           break;
         }
       }
+      const bool tenant_room =
+          alive_per_tenant[tenant] < options.max_workers_per_tenant;
       if (tenant_room && alive < options.max_workers) {
         ++alive;
         ++alive_per_tenant[tenant];
@@ -200,7 +204,10 @@ struct WorkerPool::State {
         if (left <= absl::ZeroDuration()) {
           return absl::DeadlineExceededError(absl::StrCat(
               "no worker became free for tenant ", tenant,
-              " before the call's deadline (", alive, " workers busy)"));
+              " before the call's deadline (", alive, " of ",
+              options.max_workers, " workers alive, ", alive_per_tenant[tenant],
+              " of ", options.max_workers_per_tenant,
+              " for this tenant, all busy)"));
         }
         cv.wait_for(lock, absl::ToChronoMilliseconds(left) +
                               std::chrono::milliseconds(1));

@@ -153,6 +153,39 @@ TEST_F(PoolTest, TenantsGetTheirOwnWorkers) {
   EXPECT_EQ(pool->stats().workers_started, 2u);
 }
 
+// A tenant at its worker cap whose workers are idle but hold another
+// module gets one of them replaced, at once: it does not wait for the idle
+// timeout (regression: the call waited until its deadline).
+TEST_F(PoolTest, TenantAtItsCapReplacesAnIdleWorkerOfAnotherModule) {
+  std::ifstream in(POOL_GUEST_WASM, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  // The same guest compiled without metering: another module for the pool.
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> unmetered =
+      engine_->Compile(
+          std::span<const uint8_t>(
+              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+          CompileOptions{.fuel = false});
+  ASSERT_TRUE(unmetered.ok()) << unmetered.status();
+  PoolOptions options;
+  options.max_workers_per_tenant = 1;
+  std::unique_ptr<WorkerPool> pool = MakePool(options);
+  ASSERT_NE(pool, nullptr);
+  ASSERT_TRUE(pool->Run(Call({"exit", "0"})).ok());
+  PoolCall other = Call({"exit", "3"});
+  other.module = *unmetered;
+  other.deadline = absl::Now() + absl::Seconds(20);
+  absl::StatusOr<PoolResult> r = pool->Run(other);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 3u);
+  EXPECT_TRUE(r->new_worker);
+  EXPECT_EQ(pool->stats().workers_started, 2u);
+  // And back: the first module's worker was the one replaced.
+  absl::StatusOr<PoolResult> back = pool->Run(Call({"exit", "0"}));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->new_worker);
+}
+
 TEST_F(PoolTest, ExitCodesAndLargeInputPassThrough) {
   std::unique_ptr<WorkerPool> pool = MakePool();
   ASSERT_NE(pool, nullptr);

@@ -6,7 +6,9 @@
 //   unit0.c    the descriptor, init/destroy, invoke wrappers, host thunks,
 //              data and element segments.
 //   unitN.c    function bodies, split so each unit is about
-//              unit_target_bytes; units compile in parallel.
+//              unit_target_bytes; units compile in parallel. A function
+//              over huge_function_bytes gets a unit of its own, compiled
+//              without optimisation (see CSource::huge).
 //
 // Each Wasm value-stack slot becomes a C local named by its depth and type
 // (`s3i` is an i32 at depth 3). Values never move on fallthrough, so blocks
@@ -64,6 +66,11 @@ using wabt::Type;
 constexpr int kBulkBytesPerFuel = 64;
 constexpr int kGrowFuelPerPage = 1024;
 
+// Below this estimated frame size a function checks only its frame address
+// against the stack limit: the limit keeps 128 KiB free (kStackMargin in
+// sandbox/runtime/call_scope.cc), plenty for such a frame.
+constexpr uint64_t kSmallFrameBytes = 16 * 1024;
+
 char TypeLetter(Type t) {
   switch (t) {
     case Type::I32:
@@ -84,6 +91,24 @@ char TypeLetter(Type t) {
       return '?';
   }
 }
+
+// Native bytes of a value of a slot type letter (see TypeLetter), as the
+// generated C declares it (airlock_ref is three pointers).
+uint64_t SlotBytes(char letter) {
+  switch (letter) {
+    case 'i':
+    case 'f':
+      return 4;
+    case 'I':
+    case 'F':
+      return 8;
+    case 'v':
+      return 16;
+    default:
+      return 24;
+  }
+}
+uint64_t ValueBytes(Type t) { return SlotBytes(TypeLetter(t)); }
 
 const char* CType(Type t) {
   switch (t) {
@@ -381,6 +406,7 @@ struct ModuleModel {
   std::set<std::string> multi_results;  // result letter strings, size >= 2
   bool uses_simd = false;
   bool fuel = true;
+  size_t huge_function_bytes = SIZE_MAX;  // TranslateOptions
 
   int SigId(const std::string& s) {
     auto [it, inserted] = sigs.emplace(s, static_cast<int>(sigs.size()));
@@ -470,6 +496,9 @@ class FunctionWriter {
       : mm_(mm), m_(*mm->m), func_(mm->Func(func_index)), index_(func_index) {}
 
   absl::StatusOr<std::string> Write();
+  // After Write: the body is over huge_function_bytes, so it goes into a
+  // unit of its own compiled without optimisation (CSource::huge).
+  bool huge() const { return huge_; }
 
  private:
   enum class Kind { kFunc, kBlock, kLoop, kIfThen, kIfElse };
@@ -525,7 +554,8 @@ class FunctionWriter {
   void LoadFuel() {
     if (mm_->fuel) Line("fuel = inst->hdr.fuel;");
   }
-  // Check at function entry and loop headers: fuel, interrupt.
+  // Check at function entry, loop headers and after charging for bulk work
+  // (bulk memory and table operations, growing): fuel, interrupt.
   void Check() {
     if (mm_->fuel) {
       Line(
@@ -623,6 +653,7 @@ class FunctionWriter {
   std::vector<Frame> frames_;
   int next_label_ = 0;
   int64_t pending_fuel_ = 0;
+  bool huge_ = false;  // over huge_function_bytes: compiled at -O0
   bool unreachable_ = false;
   bool uses_mem_ = false;
   size_t offset_ = 0;  // byte offset of the instruction being translated
@@ -716,14 +747,75 @@ absl::StatusOr<std::string> FunctionWriter::Write() {
     }
   }
 
-  // Assemble: prototype, locals, stack slots, body.
-  std::string out;
-  absl::StrAppend(&out, RetType(sig.result_types), " wf", index_,
-                  "(void* ctx_");
-  for (Index i = 0; i < nparams; ++i) {
-    absl::StrAppend(&out, ", ", CType(sig.param_types[i]), " l", i);
+  // The stack check. The frame address is the top of the frame; the
+  // prologue has already moved the stack pointer below all of it without
+  // touching it (at -O1 and above), and the check comes before the
+  // declarations, so nothing is written to the frame before it. For a big
+  // frame the check asks for room for the whole frame (an upper estimate:
+  // twice the bytes of its locals and slots) above the limit, which itself
+  // keeps kStackMargin free for host calls below: a frame bigger than the
+  // margin would otherwise run past the end of the stack.
+  uint64_t frame_bytes = 0;
+  for (Type t : sig.param_types) frame_bytes += ValueBytes(t);
+  for (Type t : func_.local_types) frame_bytes += ValueBytes(t);
+  for (const auto& [depth, letter] : vars_) frame_bytes += SlotBytes(letter);
+  frame_bytes *= 2;
+  if (body_.size() > mm_->huge_function_bytes) {
+    // Compiled without optimisation (see CSource::huge), every expression
+    // that makes a v128 value (a SIMDe call) gets stack slots of its own, so
+    // the frame grows with the code: 44_big_frame_recursion has 27,000 such
+    // lines in a 2.9 MB frame (-O2: 144 KB). Scalar lines do not spill (the
+    // 200,000-line _start of 24_many_functions has an 80-byte frame).
+    // Ask for 128 bytes per SIMD line and 8 per other line.
+    huge_ = true;
+    for (size_t at = 0; at < body_.size();) {
+      size_t end = body_.find('\n', at);
+      if (end == std::string::npos) end = body_.size();
+      const bool simd =
+          absl::string_view(body_.data() + at, end - at).find("simde_") !=
+          absl::string_view::npos;
+      frame_bytes += simd ? 128 : 8;
+      at = end + 1;
+    }
   }
-  absl::StrAppend(&out, ") {\ninst_t* inst = (inst_t*)ctx_;\n");
+  const std::string check =
+      frame_bytes < kSmallFrameBytes
+          ? std::string(
+                "if (AL_UNLIKELY((uintptr_t)__builtin_frame_address(0) "
+                "< inst->hdr.stack_limit)) "
+                "AL_TRAP(CALL_STACK_EXHAUSTED);\n")
+          : absl::StrCat(
+                "if (AL_UNLIKELY((uintptr_t)__builtin_frame_address(0) < "
+                "inst->hdr.stack_limit + ",
+                frame_bytes, "u)) AL_TRAP(CALL_STACK_EXHAUSTED);\n");
+
+  // Assemble: prototype, locals, stack slots, body.
+  std::string params;
+  std::string args = "ctx_";
+  for (Index i = 0; i < nparams; ++i) {
+    absl::StrAppend(&params, ", ", CType(sig.param_types[i]), " l", i);
+    absl::StrAppend(&args, ", l", i);
+  }
+  const std::string ret = RetType(sig.result_types);
+  std::string out;
+  if (huge_) {
+    // At -O0 the prologue writes the parameters to the far end of the frame
+    // before any statement runs, so the check cannot be in the function
+    // itself: a small wrapper checks for room for the whole frame below its
+    // own, then calls the body.
+    absl::StrAppend(&out, "static __attribute__((noinline)) ", ret, " wf",
+                    index_, "_body(void* ctx_", params, ");\n", ret, " wf",
+                    index_, "(void* ctx_", params,
+                    ") {\ninst_t* inst = (inst_t*)ctx_;\n", check,
+                    sig.result_types.empty() ? "" : "return ", "wf", index_,
+                    "_body(", args, ");\n}\n\n");
+    absl::StrAppend(&out, "static __attribute__((noinline)) ", ret, " wf",
+                    index_, "_body(void* ctx_", params,
+                    ") {\ninst_t* inst = (inst_t*)ctx_;\n");
+  } else {
+    absl::StrAppend(&out, ret, " wf", index_, "(void* ctx_", params,
+                    ") {\ninst_t* inst = (inst_t*)ctx_;\n", check);
+  }
   Index li = nparams;
   for (Type t : func_.local_types) {
     if (t == Type::V128) {
@@ -762,9 +854,6 @@ absl::StatusOr<std::string> FunctionWriter::Write() {
   }
   if (uses_mem_) absl::StrAppend(&out, "u8* const mem = inst->mem0->base;\n");
   if (mm_->fuel) absl::StrAppend(&out, "int64_t fuel = inst->hdr.fuel;\n");
-  absl::StrAppend(&out,
-                  "if (AL_UNLIKELY((uintptr_t)__builtin_frame_address(0) < "
-                  "inst->hdr.stack_limit)) AL_TRAP(CALL_STACK_EXHAUSTED);\n");
   {
     std::string saved;
     saved.swap(body_);
@@ -1134,6 +1223,7 @@ absl::Status FunctionWriter::EmitExpr(const Expr& e) {
         Line(absl::StrCat("fuel -= (int64_t)", delta, " * ", kGrowFuelPerPage,
                           ";"));
       }
+      Check();
       Line(absl::StrCat(Push(Type::I32), " = airlock_rt_memory_grow(", Mem(),
                         ", ", delta, ");"));
       return absl::OkStatus();
@@ -1147,9 +1237,14 @@ absl::Status FunctionWriter::EmitExpr(const Expr& e) {
       std::string n = Pop();
       std::string b = Pop();
       std::string a = Pop();
+      // Charged before the work, then checked: a guest out of fuel (or
+      // interrupted) must not get the bytes it cannot pay for, and
+      // straight-line code has no loop header that would check later.
+      FlushFuel();
       if (mm_->fuel) {
         Line(absl::StrCat("fuel -= ", n, " / ", kBulkBytesPerFuel, ";"));
       }
+      Check();
       switch (e.type()) {
         case ExprType::MemoryFill:
           Line(absl::StrCat("al_memory_fill(", Mem(), ", ", a, ", ", b, ", ", n,
@@ -1223,6 +1318,7 @@ absl::Status FunctionWriter::EmitExpr(const Expr& e) {
       FlushFuel();
       if (mm_->fuel)
         Line(absl::StrCat("fuel -= ", n, " / ", kBulkBytesPerFuel, ";"));
+      Check();
       Line(absl::StrCat(Push(Type::I32), " = airlock_rt_table_grow(",
                         Table(wabt::cast<wabt::TableGrowExpr>(&e)->var), ", ",
                         n, ", ", v, ");"));
@@ -1787,6 +1883,7 @@ class ModuleWriter {
       : options_(options) {
     mm_.m = &m;
     mm_.fuel = options.fuel;
+    mm_.huge_function_bytes = options.huge_function_bytes;
   }
   absl::StatusOr<TranslatedModule> Write();
 
@@ -2155,12 +2252,14 @@ absl::StatusOr<TranslatedModule> ModuleWriter::Write() {
   const wabt::Module& m = *mm_.m;
   // Function bodies first: they discover signatures and SIMD use.
   std::vector<std::string> bodies;
+  std::vector<bool> huge;
   bodies.reserve(m.funcs.size());
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
     FunctionWriter w(&mm_, i);
     absl::StatusOr<std::string> body = w.Write();
     if (!body.ok()) return body.status();
     bodies.push_back(std::move(*body));
+    huge.push_back(w.huge());
   }
   for (Index i = 0; i < m.funcs.size(); ++i) {
     mm_.NoteResults(m.funcs[i]->decl.sig.result_types);
@@ -2256,7 +2355,14 @@ absl::StatusOr<TranslatedModule> ModuleWriter::Write() {
   size_t per_unit = total / units + 1;
   std::string cur = "#include \"module.h\"\n\n";
   size_t cur_bytes = 0;
-  for (std::string& b : bodies) {
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    std::string& b = bodies[i];
+    if (huge[i]) {
+      out.units.push_back({absl::StrCat("unit", out.units.size(), ".c"),
+                           absl::StrCat("#include \"module.h\"\n\n", b),
+                           /*huge=*/true});
+      continue;
+    }
     cur_bytes += b.size();
     cur += b;
     if (cur_bytes >= per_unit) {

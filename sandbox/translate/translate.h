@@ -23,11 +23,19 @@ struct TranslateOptions {
   std::string cache_key;  // embedded in the module descriptor
   int max_units = 8;      // split functions over at most this many .c files
   size_t unit_target_bytes = 2 << 20;  // aim for .c files about this big
+  // A function whose C body is bigger goes alone into a unit marked `huge`.
+  size_t huge_function_bytes = 1 << 20;
 };
 
 struct CSource {
   std::string name;  // e.g. "module_0.c"
   std::string contents;
+  // Holds one function too big to optimise (TranslateOptions::
+  // huge_function_bytes): compile it without optimisation. C compilers'
+  // time and memory grow faster than linearly with the size of one
+  // function at -O1 and above (gcc -O2 needs over 4 GiB and minutes for a
+  // 50,000-call function) but linearly at -O0.
+  bool huge = false;
 };
 
 struct TranslatedModule {

@@ -51,6 +51,68 @@ std::string AllText(const TranslatedModule& t) {
   return s;
 }
 
+// A function over huge_function_bytes of C gets a unit of its own, marked
+// huge (compiled without optimisation); ordinary functions do not.
+TEST(TranslateTest, HugeFunctionGetsItsOwnUnit) {
+  std::vector<uint8_t> code;
+  for (int i = 0; i < 4000; ++i) {
+    code.insert(code.end(), {0x41, 0x01, 0x1a});  // i32.const 1; drop
+  }
+  std::vector<uint8_t> wasm = ModuleWithBody(code);
+  TranslateOptions options;
+  options.huge_function_bytes = 10'000;
+  auto huge = TranslateToC(wasm, options);
+  ASSERT_TRUE(huge.ok()) << huge.status();
+  int huge_units = 0;
+  for (const CSource& u : huge->units) {
+    if (!u.huge) continue;
+    ++huge_units;
+    // A checking wrapper, then the body it calls.
+    EXPECT_TRUE(absl::StrContains(u.contents, "wf0(")) << u.contents;
+    EXPECT_TRUE(absl::StrContains(u.contents, "return wf0_body(ctx_);") ||
+                absl::StrContains(u.contents, "wf0_body(ctx_);"))
+        << u.contents;
+    EXPECT_TRUE(absl::StrContains(u.contents, "inst->hdr.stack_limit + "))
+        << u.contents;
+  }
+  EXPECT_EQ(huge_units, 1);
+  options.huge_function_bytes = 1 << 20;
+  auto normal = TranslateToC(wasm, options);
+  ASSERT_TRUE(normal.ok()) << normal.status();
+  for (const CSource& u : normal->units) EXPECT_FALSE(u.huge) << u.name;
+}
+
+// A function with a big frame checks for room for all of it before it
+// touches it; a small one checks only its frame address.
+TEST(TranslateTest, BigFrameChecksItsSize) {
+  std::vector<uint8_t> wasm = ModuleWithBody({0x01});  // nop
+  auto small = TranslateToC(wasm, {});
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_TRUE(
+      absl::StrContains(AllText(*small),
+                        "__builtin_frame_address(0) < inst->hdr.stack_limit)) "
+                        "AL_TRAP(CALL_STACK_EXHAUSTED);"));
+  // 2,000 v128 locals: 32,000 bytes, checked as 64,000.
+  std::vector<uint8_t> m = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  Section(m, 1, {0x01, 0x60, 0x00, 0x00});
+  Section(m, 3, {0x01, 0x00});
+  std::vector<uint8_t> body = {0x01};  // one local declaration
+  Leb(body, 2000);
+  body.push_back(0x7b);  // v128
+  body.push_back(0x0b);
+  std::vector<uint8_t> sec = {0x01};
+  Leb(sec, body.size());
+  sec.insert(sec.end(), body.begin(), body.end());
+  Section(m, 10, sec);
+  auto big = TranslateToC(m, {});
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_TRUE(absl::StrContains(
+      AllText(*big),
+      "__builtin_frame_address(0) < inst->hdr.stack_limit + 64000u)) "
+      "AL_TRAP(CALL_STACK_EXHAUSTED);"))
+      << AllText(*big);
+}
+
 // Bytes that are not Wasm get an error saying so, not a crash.
 TEST(TranslateTest, RejectsNonWasm) {
   std::string text = "hello, this is not wasm";

@@ -72,7 +72,9 @@
 // Stdio: fds 0-2 are streams (filetype unknown, not a tty, not seekable).
 // fd_write on 1/2 calls write_stdout/write_stderr once per call (iovecs
 // concatenated up to 64 KiB, then once per iovec); a callback returning
-// false makes the write fail with EIO. A missing callback discards output.
+// false makes the write fail with EIO; one that returns after the interrupt
+// flag was set (it blocked past the timeout) ends the run with the timeout
+// trap. A missing callback discards output.
 // fd_read on 0 calls read_stdin once (into the first non-empty iovec); a
 // missing read_stdin reads as EOF.
 //

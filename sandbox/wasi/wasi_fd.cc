@@ -284,18 +284,29 @@ uint16_t WasiHost::WriteStdio(FdEntry::Kind kind, const std::vector<iovec>& iov,
   for (const iovec& v : iov) total += v.iov_len;
   *written = total;
   if (!sink || total == 0) return kSuccess;  // no sink: output discarded
+  // The sink may block (a reader that does not keep up); like a stdin read,
+  // a write that ends after the interrupt (the timeout) ends the run with
+  // the timeout trap, whatever the sink returned.
+  auto send = [&](std::string_view data) -> uint16_t {
+    const bool ok = sink(data);
+    if (Interrupted()) {
+      trap_ = AIRLOCK_TRAP_TIMEOUT;
+      return kIntr;
+    }
+    return ok ? kSuccess : kIo;
+  };
   if (iov.size() == 1 || total <= kStdioConcatLimit) {
     std::string chunk;
     chunk.reserve(total);
     for (const iovec& v : iov) {
       chunk.append(static_cast<const char*>(v.iov_base), v.iov_len);
     }
-    return sink(chunk) ? kSuccess : kIo;
+    return send(chunk);
   }
   for (const iovec& v : iov) {
-    if (!sink(std::string_view(static_cast<const char*>(v.iov_base),
-                               v.iov_len))) {
-      return kIo;
+    if (uint16_t err = send(std::string_view(
+            static_cast<const char*>(v.iov_base), v.iov_len))) {
+      return err;
     }
   }
   return kSuccess;

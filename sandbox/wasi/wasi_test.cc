@@ -31,6 +31,7 @@ constexpr uint32_t kBadf = 8;
 constexpr uint32_t kExist = 20;
 constexpr uint32_t kFault = 21;
 constexpr uint32_t kInval = 28;
+constexpr uint32_t kIo = 29;
 constexpr uint32_t kIsdir = 31;
 constexpr uint32_t kLoop = 32;
 constexpr uint32_t kNoent = 44;
@@ -901,6 +902,34 @@ TEST_F(WasiTest, InterruptedStdinReadTraps) {
   PutT<uint32_t>(kIov + 4, 10);
   uint32_t err;
   EXPECT_EQ(CallRaw("fd_read", {0, kIov, 1, kOut}, &err), AIRLOCK_TRAP_TIMEOUT);
+}
+
+// A stdout write that blocks past the timeout (a reader that stopped
+// reading) ends with the timeout trap, whether or not the sink managed to
+// write; a write that fails before the timeout is EIO, as before.
+TEST_F(WasiTest, StdoutWriteBlockedPastTimeoutTraps) {
+  for (bool sink_ok : {true, false}) {
+    SCOPED_TRACE(sink_ok ? "sink wrote" : "sink gave up");
+    WasiConfig config = DefaultConfig();
+    config.write_stdout = [this, sink_ok](std::string_view) {
+      __atomic_store_n(&header_.interrupt, 1, __ATOMIC_RELEASE);
+      return sink_ok;
+    };
+    MakeContext(std::move(config));
+    __atomic_store_n(&header_.interrupt, 0, __ATOMIC_RELEASE);
+    PutT<uint32_t>(kIov, kBuf);
+    PutT<uint32_t>(kIov + 4, 10);
+    uint32_t err;
+    EXPECT_EQ(CallRaw("fd_write", {1, kIov, 1, kOut}, &err),
+              AIRLOCK_TRAP_TIMEOUT);
+  }
+  WasiConfig config = DefaultConfig();
+  config.write_stdout = [](std::string_view) { return false; };
+  MakeContext(std::move(config));
+  __atomic_store_n(&header_.interrupt, 0, __ATOMIC_RELEASE);
+  PutT<uint32_t>(kIov, kBuf);
+  PutT<uint32_t>(kIov + 4, 10);
+  EXPECT_EQ(Call("fd_write", {1, kIov, 1, kOut}), kIo);
 }
 
 // wasi_unstable uses its own whence numbering and filestat layout.

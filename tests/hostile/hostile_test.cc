@@ -43,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "hostile_modules.h"
 
@@ -188,15 +189,7 @@ const std::vector<HostileCase>& Cases() {
        .flags = {"--timeout", "300ms"},
        .stdout_stalled = true,
        .status = 134,
-       .err = Trap("timeout"),
-       .known_bug =
-           {{"all",
-             "--timeout does not stop a run whose stdout pipe is full: "
-             "airlock stays blocked in write(2) on its own stdout (in "
-             "process: inside the guest's fd_write; isolated: forwarding "
-             "the worker's output) until the reader drains or closes the "
-             "pipe, and only then reports the timeout, so a consumer that "
-             "never reads keeps it running for ever"}}},
+       .err = Trap("timeout")},
       {.name = "08_read_fds_3_to_1024",
        .module = "08_read_fds_3_to_1024",
        .out = "fd_read on fds 3..1024: 1022 EBADF, 0 other\n"
@@ -375,16 +368,10 @@ const std::vector<HostileCase>& Cases() {
        .err = Trap("integer_overflow")},
       {.name = "24_many_functions",
        .module = "24_many_functions",
-       .out = "50000 functions called, sum 1249975000\n",
-       .known_bug =
-           {{"all",
-             "the compile takes longer than the 120 s compile limit: the "
-             "C compiler spends about 3 ms of CPU per function (gcc -O2, "
-             "linear: 8,000 one-line functions take 24 s), so 50,000 take "
-             "about 150 s of CPU, 75 s on two idle cores and over 120 s on "
-             "a loaded machine, where the run ends with exit 126 \"compile "
-             "exceeded the 120 s time limit\"; a module of this size is "
-             "also too slow to compile in a test"}}},
+       // A cold compile takes about 150 s of C compiler CPU (3 ms per
+       // function); more than the default 120 s limit on a loaded machine.
+       .flags = {"--compile-timeout", "15m"},
+       .out = "50000 functions called, sum 1249975000\n"},
       {.name = "24_many_functions_2000",
        .module = "24_many_functions_2000",
        .out = "2000 functions called, sum 1999000\n"},
@@ -437,25 +424,12 @@ const std::vector<HostileCase>& Cases() {
        .module = "34_bulk_ops_straight_line",
        .flags = {"--fuel", "1000"},
        .status = 134,
-       .err = Trap("out_of_fuel"),
-       .known_bug =
-           {{"all",
-             "fuel and the timeout interrupt are checked only at function "
-             "entry and loop headers: the bulk-memory charge (fuel -= n / "
-             "kBulkBytesPerFuel) drives fuel negative but nothing traps until "
-             "the next check, so straight-line bulk operations run to the end "
-             "and the guest exits 0 (with --stats showing fuel_used equal to "
-             "the limit)"}}},
+       .err = Trap("out_of_fuel")},
       {.name = "34_bulk_ops_straight_line_timeout",
        .module = "34_bulk_ops_straight_line",
        .flags = {"--timeout", "100ms"},
        .status = 134,
-       .err = Trap("timeout"),
-       .known_bug =
-           {{"in_process",
-             "the watchdog's interrupt flag is polled only at function entry "
-             "and loop headers, so straight-line bulk memory operations run "
-             "to the end past --timeout and the guest exits 0"}}},
+       .err = Trap("timeout")},
       {.name = "35_proc_exit_0",
        .module = "35_proc_exit_codes",
        .args = {"0"},
@@ -592,16 +566,7 @@ const std::vector<HostileCase>& Cases() {
       {.name = "44_big_frame_recursion",
        .module = "44_big_frame_recursion",
        .status = 134,
-       .err = Trap("call_stack_exhausted"),
-       .known_bug =
-           {{"all",
-             "the native stack overflows: the generated stack check compares "
-             "the frame address with the limit once, at function entry, and "
-             "the limit keeps only 128 KiB free below it, so a frame larger "
-             "than that (here 140 KiB of live v128 values) runs past the end "
-             "of the stack; in process airlock dies of SIGSEGV, isolated the "
-             "run ends with exit 135 \"airlock: worker lost: killed by "
-             "SIGSEGV\""}}},
+       .err = Trap("call_stack_exhausted")},
   };
   return *cases;
 }
@@ -629,6 +594,8 @@ struct Result {
 constexpr size_t kKeptBytes = 4 << 20;
 // A case still running after this long is killed and fails. Longer than
 // airlock's own 120 s compile limit: a cold cache compiles the module first.
+// A case that raises the compile limit (--compile-timeout) gets that plus
+// this.
 constexpr auto kHardDeadline = std::chrono::seconds(150);
 
 // Writes `data` to `fd` (non-blocking) until done, the reader is gone
@@ -652,7 +619,8 @@ void FeedStdin(int fd, const std::string& data, const std::atomic<bool>& stop) {
 // never reads cannot deadlock the runner); stdout and stderr are read until
 // both reach EOF and the process is reaped.
 Result RunAirlock(const std::vector<std::string>& args, const std::string& in,
-                  bool stdout_stalled) {
+                  bool stdout_stalled,
+                  std::chrono::seconds hard_deadline = kHardDeadline) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
       pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -701,7 +669,7 @@ Result RunAirlock(const std::vector<std::string>& args, const std::string& in,
   while (fds[0] >= 0 || fds[1] >= 0 || !reaped) {
     if (!reaped && waitpid(pid, &wstatus, WNOHANG) == pid) reaped = true;
     if (!result.hung &&
-        std::chrono::steady_clock::now() - start > kHardDeadline) {
+        std::chrono::steady_clock::now() - start > hard_deadline) {
       result.hung = true;
       kill(pid, SIGKILL);
     }
@@ -945,12 +913,17 @@ TEST_P(HostileCorpus, OutcomeIsExact) {
   args.push_back(module);
   for (const std::string& a : c.args) args.push_back(Expand(a));
 
+  std::chrono::seconds hard_deadline = kHardDeadline;
+  for (size_t i = 0; i + 1 < c.flags.size(); ++i) {
+    if (c.flags[i] != "--compile-timeout") continue;
+    absl::Duration d;
+    ASSERT_TRUE(absl::ParseDuration(c.flags[i + 1], &d)) << c.flags[i + 1];
+    hard_deadline += std::chrono::seconds(absl::ToInt64Seconds(d));
+  }
   const int fds_before = CountOpenFds();
-  const Result r = RunAirlock(args, c.in, c.stdout_stalled);
-  ASSERT_FALSE(r.hung)
-      << "still running after "
-      << std::chrono::duration_cast<std::chrono::seconds>(kHardDeadline).count()
-      << " s: killed; stderr: " << r.err;
+  const Result r = RunAirlock(args, c.in, c.stdout_stalled, hard_deadline);
+  ASSERT_FALSE(r.hung) << "still running after " << hard_deadline.count()
+                       << " s: killed; stderr: " << r.err;
   EXPECT_EQ(r.signal, 0) << "airlock was killed by signal " << r.signal;
   EXPECT_EQ(r.status, c.status) << "stderr: " << r.err;
   EXPECT_EQ(r.err, absl::StrReplaceAll(c.err, {{"{module}", module}}));
