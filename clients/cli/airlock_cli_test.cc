@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -91,6 +92,32 @@ constexpr char kSharedMemory[] =
 constexpr char kInvalid[] =
     "0061736d0100000001040160000003020100070a01065f737461727400000a0601040041"
     "010b";
+
+// Reading it aborts libwabt 1.0.32 (an `if` in a global initializer, then
+// an element segment): `airlock inspect` must survive that.
+constexpr char kWabtAborts[] =
+    "0061736d010000000104016000000607017f004100044009070100410"
+    "00b0100";
+
+// Appends a custom section: id 0, LEB128 size, LEB128 name length, name,
+// payload.
+std::string WithCustomSection(std::string module, const std::string& name,
+                              const std::string& payload) {
+  auto leb = [](uint64_t value, std::string* out) {
+    do {
+      uint8_t byte = value & 0x7f;
+      value >>= 7;
+      if (value != 0) byte |= 0x80;
+      out->push_back(static_cast<char>(byte));
+    } while (value != 0);
+  };
+  std::string contents;
+  leb(name.size(), &contents);
+  contents += name + payload;
+  module.push_back('\0');
+  leb(contents.size(), &module);
+  return module + contents;
+}
 
 struct Result {
   int status = -1;  // exit status; -1 if killed by a signal
@@ -449,6 +476,180 @@ TEST_F(AirlockCliTest, Stats) {
   EXPECT_TRUE(absl::StrContains(lines[1], "\"trap\":\"out_of_fuel\""))
       << lines[1];
   EXPECT_TRUE(absl::StrContains(lines[1], "\"fuel_used\":1000")) << lines[1];
+}
+
+// --- airlock inspect ---
+
+TEST_F(AirlockCliTest, InspectGoodModule) {
+  Result r = Run({"inspect", HELLO_WASM});
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  for (const char* line :
+       {"valid:     yes\n", "wasi:      command (exports _start)\n",
+        "manifest:  no airlock.manifest section\n",
+        "  wasi_snapshot_preview1.fd_write", "func (i32, i32, i32, i32) -> i32",
+        "  _start  func ", "memories (1):\n  0: initial ",
+        "custom sections ("}) {
+    EXPECT_TRUE(absl::StrContains(r.out, line)) << line << " in\n" << r.out;
+  }
+  EXPECT_TRUE(absl::StartsWith(r.out, std::string("module:    ") + HELLO_WASM))
+      << r.out;
+}
+
+TEST_F(AirlockCliTest, InspectShowsTheManifest) {
+  const std::string ok = absl::HexStringToBytes(kOk);
+  const std::string path =
+      WriteFile("manifest.wasm",
+                WithCustomSection(ok, "airlock.manifest",
+                                  R"({"name": "echo", "version": "1.0.0"})"));
+  Result r = Run({"inspect", path});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(absl::StrContains(r.out, "manifest:  airlock.manifest, 36 bytes"))
+      << r.out;
+  // Pretty-printed, in the order written, indented under its heading.
+  EXPECT_TRUE(absl::EndsWith(r.out,
+                             "manifest (airlock.manifest):\n"
+                             "  {\n"
+                             "    \"name\": \"echo\",\n"
+                             "    \"version\": \"1.0.0\"\n"
+                             "  }\n"))
+      << r.out;
+  EXPECT_TRUE(
+      absl::StrContains(r.out, "  airlock.manifest  53 bytes at 0x24\n"))
+      << r.out;
+
+  // A manifest that is not JSON is reported; the module is still valid and
+  // everything else is printed.
+  r = Run({"inspect", WriteFile("bad-manifest.wasm",
+                                WithCustomSection(ok, "airlock.manifest",
+                                                  "{\"name\": oops}"))});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(
+      r.out,
+      "manifest:  airlock.manifest is not valid JSON: parse error at "
+      "line 1, column 10"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "exports (1):\n  _start  func 0"))
+      << r.out;
+}
+
+TEST_F(AirlockCliTest, InspectJson) {
+  const std::string bytes =
+      WithCustomSection(absl::HexStringToBytes(kHello), "airlock.manifest",
+                        R"({"name": "hello", "needs": {"env": []}})");
+  const std::string path = WriteFile("json.wasm", bytes);
+  Result r = Run({"inspect", "--json", path});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["file"], path);
+  EXPECT_EQ(j["valid"], true);
+  EXPECT_EQ(j["size_bytes"], bytes.size());
+  EXPECT_EQ(j["wasi"], "command");
+  EXPECT_EQ(j["manifest"], nlohmann::json::parse(
+                               R"({"name": "hello", "needs": {"env": []}})"));
+  EXPECT_TRUE(j["manifest_error"].is_null());
+  ASSERT_EQ(j["imports"].size(), 1u);
+  EXPECT_EQ(j["imports"][0]["module"], "wasi_snapshot_preview1");
+  EXPECT_EQ(j["imports"][0]["name"], "fd_write");
+  EXPECT_EQ(j["imports"][0]["signature"]["params"],
+            nlohmann::json({"i32", "i32", "i32", "i32"}));
+  EXPECT_EQ(j["exports"][0]["name"], "memory");
+  EXPECT_EQ(j["exports"][1]["name"], "_start");
+  EXPECT_EQ(j["memories"][0]["initial_pages"], 1);
+  EXPECT_EQ(j["memories"][0]["initial_bytes"], 65536);
+  EXPECT_EQ(j["data_segments"], 1);
+  EXPECT_EQ(j["custom_sections"][0]["name"], "airlock.manifest");
+
+  // The digest is the module's sha256 (here of the 8-byte empty module).
+  r = Run({"inspect", "--json",
+           WriteFile("empty-module.wasm", std::string("\0asm\1\0\0\0", 8))});
+  j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["sha256"],
+            "93a44bbb96c751218e4c00d479e4c14358122a389acca16205b1e4d0dc5f9476");
+  EXPECT_EQ(j["wasi"], "none");
+  EXPECT_EQ(j["manifest_error"], "no airlock.manifest section");
+}
+
+TEST_F(AirlockCliTest, InspectInvalidModule) {
+  Result r = Run({"inspect", WriteHex("inspect-invalid.wasm", kInvalid)});
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(absl::StrContains(r.out,
+                                "valid:     no: invalid module (1 "
+                                "error)\n  type mismatch"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "(at byte offset 0x")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "exports (1):")) << r.out;
+
+  r = Run(
+      {"inspect", "--json", WriteHex("inspect-shared.wasm", kSharedMemory)});
+  EXPECT_EQ(r.status, 1) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["problem"], "unsupported_feature");
+  EXPECT_EQ(j["memories"][0]["shared"], true);
+}
+
+// Broken modules: exit 1 with a report, never a signal, nothing on stderr.
+TEST_F(AirlockCliTest, InspectBrokenModules) {
+  const std::string ok = absl::HexStringToBytes(kOk);
+  std::string huge_custom = ok;
+  huge_custom += std::string("\0\xff\xff\xff\xff\x0f", 6);  // 4 GiB - 1
+  std::string random = ok.substr(0, 8);
+  for (int i = 0; i < 4096; ++i) random.push_back(static_cast<char>(i * 7919));
+  const std::pair<const char*, std::string> cases[] = {
+      {"truncated", ok.substr(0, 20)},
+      {"huge-custom", huge_custom},
+      {"random", random},
+      {"wabt-aborts", absl::HexStringToBytes(kWabtAborts)},
+  };
+  for (const auto& [name, bytes] : cases) {
+    Result r = Run({"inspect", WriteFile(std::string(name) + ".wasm", bytes)});
+    EXPECT_EQ(r.signal, 0) << name;
+    EXPECT_EQ(r.status, 1) << name << ": " << r.err;
+    EXPECT_EQ(r.err, "") << name;
+    EXPECT_TRUE(absl::StrContains(r.out, "valid:     no: malformed module"))
+        << name << ": " << r.out;
+    EXPECT_TRUE(absl::StrContains(r.out, "sha256:    ")) << name;
+  }
+  Result r = Run({"inspect", WriteHex("wabt-aborts.wasm", kWabtAborts)});
+  EXPECT_TRUE(absl::StrContains(r.out, "the decoder (libwabt) died of SIGABRT"))
+      << r.out;
+}
+
+TEST_F(AirlockCliTest, InspectNotWasm) {
+  Result r = Run({"inspect", WriteFile("inspect-text.wasm", "hello, world\n")});
+  ExpectOneErrorLine(r, 126);
+  EXPECT_EQ(r.err, "airlock: error: \"" + *dir_ +
+                       "/inspect-text.wasm\": not a Wasm module (no \\0asm "
+                       "magic number)\n");
+  r = Run({"inspect", "--json", WriteFile("inspect-empty.wasm", "")});
+  ExpectOneErrorLine(r, 126);
+  EXPECT_TRUE(absl::StrContains(r.err, "empty file")) << r.err;
+  r = Run({"inspect", *dir_});
+  ExpectOneErrorLine(r, 126);
+  EXPECT_TRUE(absl::StrContains(r.err, "is a folder")) << r.err;
+  r = Run({"inspect", *dir_ + "/no-such.wasm"});
+  ExpectOneErrorLine(r, 126);
+  EXPECT_TRUE(absl::StrContains(r.err, "No such file")) << r.err;
+}
+
+TEST_F(AirlockCliTest, InspectUsage) {
+  ExpectOneErrorLine(Run({"inspect"}), 2);
+  ExpectOneErrorLine(Run({"inspect", "--frob", "m.wasm"}), 2);
+  ExpectOneErrorLine(Run({"inspect", "a.wasm", "b.wasm"}), 2);
+  Result r = Run({"inspect", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(absl::StrContains(r.out, "usage: airlock inspect")) << r.out;
+  r = Run({"--help"});
+  EXPECT_TRUE(absl::StrContains(r.out, "inspect [--json] MODULE.wasm"))
+      << r.out;
 }
 
 }  // namespace

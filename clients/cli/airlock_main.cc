@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "clients/cli/inspect_command.h"
 #include "clients/cli/policy_command.h"
 #include "clients/cli/run_command.h"
 #include "clients/cli/run_flags.h"
@@ -25,6 +26,9 @@ constexpr std::string_view kHelp = R"(usage: airlock COMMAND [ARGS...]
 commands:
   run [FLAGS] MODULE.wasm [ARGS...]   run a WASI command module in a sandbox
                                       (see airlock run --help)
+  inspect [--json] MODULE.wasm        show whether a module is valid, its
+                                      digest, manifest, imports and exports
+                                      (see airlock inspect --help)
   policy check|explain|hash-token     validate and explain capability
                                       policies (see airlock policy --help)
   version                             print the version
@@ -87,6 +91,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     return airlock::cli::RunCommand(*flags);
+  }
+  if (command == "inspect") {
+    return airlock::cli::InspectCommand(
+        std::span<const std::string>(args).subspan(1));
   }
   if (command == "policy") {
     airlock::cli::PolicyIo io;
