@@ -374,10 +374,14 @@ int RunZygote(Channel control, const ZygoteOptions& options) {
     SendEvent(control, event, reply_fds);
   }
   // The supervisor is gone: its workers see their channels close and exit;
-  // reap them so none lingers as a zombie.
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) break;
-    usleep(10000);
+  // reap them so none lingers as a zombie, for at most about a second. Poll
+  // every millisecond: the supervisor may be waiting for this process (a
+  // CLI run does, at exit), and workers exit within a few milliseconds.
+  for (int i = 0; i < 1000; ++i) {
+    const pid_t reaped = waitpid(-1, nullptr, WNOHANG);
+    if (reaped < 0 && errno == ECHILD) break;
+    if (reaped > 0) continue;
+    usleep(1000);
   }
   return 0;
 }
