@@ -1,0 +1,952 @@
+#include "digest.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace airlock::hash {
+namespace {
+
+enum class Message { kEmpty, kAbc, k448Bits, k896Bits, kMillionA };
+
+std::string MessageText(Message message) {
+  switch (message) {
+    case Message::kEmpty:
+      return "";
+    case Message::kAbc:
+      return "abc";
+    case Message::k448Bits:
+      return "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    case Message::k896Bits:
+      return "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
+             "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+    case Message::kMillionA:
+      return std::string(1000000, 'a');
+  }
+  return "";
+}
+
+std::string Pattern(size_t length) {
+  std::string out;
+  for (size_t i = 0; i < length; ++i)
+    out.push_back(static_cast<char>(7 * i + 3));
+  return out;
+}
+
+struct DigestVector {
+  Message message;
+  const char* algorithm;
+  const char* hex;
+};
+struct PatternVector {
+  size_t length;
+  const char* algorithm;
+  const char* hex;
+};
+struct HmacVector {
+  const char* algorithm;
+  const char* fox_with_key;
+  const char* empty_with_long_key;
+};
+
+// The published test messages (FIPS 180 / NIST CSRC examples, RFC 1321,
+// RFC 7693 Appendix A, the CRC-32 check value), with digests as printed by
+// Python's hashlib/zlib (OpenSSL), an implementation independent of ours.
+const DigestVector kPublishedVectors[] = {
+    {Message::kEmpty, "md5", "d41d8cd98f00b204e9800998ecf8427e"},
+    {Message::kEmpty, "sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+    {Message::kEmpty, "sha224",
+     "d14a028c2a3a2bc9476102bb288234c415a2b01f828ea62ac5b3e42f"},
+    {Message::kEmpty, "sha256",
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+    {Message::kEmpty, "sha384",
+     "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe"
+     "76f65fbd51ad2f14898b95b"},
+    {Message::kEmpty, "sha512",
+     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5"
+     "d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"},
+    {Message::kEmpty, "sha512_224",
+     "6ed0dd02806fa89e25de060c19d3ac86cabb87d6a0ddd05c333b84f4"},
+    {Message::kEmpty, "sha512_256",
+     "c672b8d1ef56ed28ab87c3622c5114069bdd3ad7b8f9737498d0c01ecef0967a"},
+    {Message::kEmpty, "sha3_224",
+     "6b4e03423667dbb73b6e15454f0eb1abd4597f9a1b078e3f5b5a6bc7"},
+    {Message::kEmpty, "sha3_256",
+     "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a"},
+    {Message::kEmpty, "sha3_384",
+     "0c63a75b845e4f7d01107d852e4c2485c51a50aaaa94fc61995e71bbee983a2ac37138312"
+     "64adb47fb6bd1e058d5f004"},
+    {Message::kEmpty, "sha3_512",
+     "a69f73cca23a9ac5c8b567dc185a756e97c982164fe25859e0d1dcc1475c80a615b2123af"
+     "1f5f94c11e3e9402c3ac558f500199d95b6d3e301758586281dcd26"},
+    {Message::kEmpty, "blake2b",
+     "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031a"
+     "fee585313896444934eb04b903a685b1448b755d56f701afe9be2ce"},
+    {Message::kEmpty, "blake2s",
+     "69217a3079908094e11121d042354a7c1f55b6482ca1a51e1b250dfd1ed0eef9"},
+    {Message::kEmpty, "crc32", "00000000"},
+    {Message::kAbc, "md5", "900150983cd24fb0d6963f7d28e17f72"},
+    {Message::kAbc, "sha1", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+    {Message::kAbc, "sha224",
+     "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"},
+    {Message::kAbc, "sha256",
+     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    {Message::kAbc, "sha384",
+     "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba"
+     "1e7cc2358baeca134c825a7"},
+    {Message::kAbc, "sha512",
+     "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a2"
+     "74fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+    {Message::kAbc, "sha512_224",
+     "4634270f707b6a54daae7530460842e20e37ed265ceee9a43e8924aa"},
+    {Message::kAbc, "sha512_256",
+     "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23"},
+    {Message::kAbc, "sha3_224",
+     "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf"},
+    {Message::kAbc, "sha3_256",
+     "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"},
+    {Message::kAbc, "sha3_384",
+     "ec01498288516fc926459f58e2c6ad8df9b473cb0fc08c2596da7cf0e49be4b298d88cea9"
+     "27ac7f539f1edf228376d25"},
+    {Message::kAbc, "sha3_512",
+     "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e10e116e91"
+     "92af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0"},
+    {Message::kAbc, "blake2b",
+     "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392"
+     "aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"},
+    {Message::kAbc, "blake2s",
+     "508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982"},
+    {Message::kAbc, "crc32", "352441c2"},
+    {Message::k448Bits, "md5", "8215ef0796a20bcaaae116d3876c664a"},
+    {Message::k448Bits, "sha1", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+    {Message::k448Bits, "sha224",
+     "75388b16512776cc5dba5da1fd890150b0c6455cb4f58b1952522525"},
+    {Message::k448Bits, "sha256",
+     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    {Message::k448Bits, "sha384",
+     "3391fdddfc8dc7393707a65b1b4709397cf8b1d162af05abfe8f450de5f36bc6b0455a852"
+     "0bc4e6f5fe95b1fe3c8452b"},
+    {Message::k448Bits, "sha512",
+     "204a8fc6dda82f0a0ced7beb8e08a41657c16ef468b228a8279be331a703c33596fd15c13"
+     "b1b07f9aa1d3bea57789ca031ad85c7a71dd70354ec631238ca3445"},
+    {Message::k448Bits, "sha512_224",
+     "e5302d6d54bb242275d1e7622d68df6eb02dedd13f564c13dbda2174"},
+    {Message::k448Bits, "sha512_256",
+     "bde8e1f9f19bb9fd3406c90ec6bc47bd36d8ada9f11880dbc8a22a7078b6a461"},
+    {Message::k448Bits, "sha3_224",
+     "8a24108b154ada21c9fd5574494479ba5c7e7ab76ef264ead0fcce33"},
+    {Message::k448Bits, "sha3_256",
+     "41c0dba2a9d6240849100376a8235e2c82e1b9998a999e21db32dd97496d3376"},
+    {Message::k448Bits, "sha3_384",
+     "991c665755eb3a4b6bbdfb75c78a492e8c56a22c5c4d7e429bfdbc32b9d4ad5aa04a1f076"
+     "e62fea19eef51acd0657c22"},
+    {Message::k448Bits, "sha3_512",
+     "04a371e84ecfb5b8b77cb48610fca8182dd457ce6f326a0fd3d7ec2f1e91636dee691fbe0"
+     "c985302ba1b0d8dc78c086346b533b49c030d99a27daf1139d6e75e"},
+    {Message::k448Bits, "blake2b",
+     "7285ff3e8bd768d69be62b3bf18765a325917fa9744ac2f582a20850bc2b1141ed1b3e452"
+     "8595acc90772bdf2d37dc8a47130b44f33a02e8730e5ad8e166e888"},
+    {Message::k448Bits, "blake2s",
+     "6f4df5116a6f332edab1d9e10ee87df6557beab6259d7663f3bcd5722c13f189"},
+    {Message::k448Bits, "crc32", "171a3f5f"},
+    {Message::k896Bits, "md5", "03dd8807a93175fb062dfb55dc7d359c"},
+    {Message::k896Bits, "sha1", "a49b2446a02c645bf419f995b67091253a04a259"},
+    {Message::k896Bits, "sha224",
+     "c97ca9a559850ce97a04a96def6d99a9e0e0e2ab14e6b8df265fc0b3"},
+    {Message::k896Bits, "sha256",
+     "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+    {Message::k896Bits, "sha384",
+     "09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a5"
+     "57e2db966c3e9fa91746039"},
+    {Message::k896Bits, "sha512",
+     "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4"
+     "900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"},
+    {Message::k896Bits, "sha512_224",
+     "23fec5bb94d60b23308192640b0c453335d664734fe40e7268674af9"},
+    {Message::k896Bits, "sha512_256",
+     "3928e184fb8690f840da3988121d31be65cb9d3ef83ee6146feac861e19b563a"},
+    {Message::k896Bits, "sha3_224",
+     "543e6868e1666c1a643630df77367ae5a62a85070a51c14cbf665cbc"},
+    {Message::k896Bits, "sha3_256",
+     "916f6061fe879741ca6469b43971dfdb28b1a32dc36cb3254e812be27aad1d18"},
+    {Message::k896Bits, "sha3_384",
+     "79407d3b5916b59c3e30b09822974791c313fb9ecc849e406f23592d04f625dc8c709b98b"
+     "43b3852b337216179aa7fc7"},
+    {Message::k896Bits, "sha3_512",
+     "afebb2ef542e6579c50cad06d2e578f9f8dd6881d7dc824d26360feebf18a4fa73e326112"
+     "2948efcfd492e74e82e2189ed0fb440d187f382270cb455f21dd185"},
+    {Message::k896Bits, "blake2b",
+     "ce741ac5930fe346811175c5227bb7bfcd47f42612fae46c0809514f9e0e3a11ee1773287"
+     "147cdeaeedff50709aa716341fe65240f4ad6777d6bfaf9726e5e52"},
+    {Message::k896Bits, "blake2s",
+     "358dd2ed0780d4054e76cb6f3a5bce2841e8e2f547431d4d09db21b66d941fc7"},
+    {Message::k896Bits, "crc32", "191f3349"},
+    {Message::kMillionA, "md5", "7707d6ae4e027c70eea2a935c2296f21"},
+    {Message::kMillionA, "sha1", "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
+    {Message::kMillionA, "sha224",
+     "20794655980c91d8bbb4c1ea97618a4bf03f42581948b2ee4ee7ad67"},
+    {Message::kMillionA, "sha256",
+     "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+    {Message::kMillionA, "sha384",
+     "9d0e1809716474cb086e834e310a4a1ced149e9c00f248527972cec5704c2a5b07b8b3dc3"
+     "8ecc4ebae97ddd87f3d8985"},
+    {Message::kMillionA, "sha512",
+     "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff2448"
+     "77ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b"},
+    {Message::kMillionA, "sha512_224",
+     "37ab331d76f0d36de422bd0edeb22a28accd487b7a8453ae965dd287"},
+    {Message::kMillionA, "sha512_256",
+     "9a59a052930187a97038cae692f30708aa6491923ef5194394dc68d56c74fb21"},
+    {Message::kMillionA, "sha3_224",
+     "d69335b93325192e516a912e6d19a15cb51c6ed5c15243e7a7fd653c"},
+    {Message::kMillionA, "sha3_256",
+     "5c8875ae474a3634ba4fd55ec85bffd661f32aca75c6d699d0cdcb6c115891c1"},
+    {Message::kMillionA, "sha3_384",
+     "eee9e24d78c1855337983451df97c8ad9eedf256c6334f8e948d252d5e0e76847aa0774dd"
+     "b90a842190d2c558b4b8340"},
+    {Message::kMillionA, "sha3_512",
+     "3c3a876da14034ab60627c077bb98f7e120a2a5370212dffb3385a18d4f38859ed311d0a9"
+     "d5141ce9cc5c66ee689b266a8aa18ace8282a0e0db596c90b0a7b87"},
+    {Message::kMillionA, "blake2b",
+     "98fb3efb7206fd19ebf69b6f312cf7b64e3b94dbe1a17107913975a793f177e1d077609d7"
+     "fba363cbba00d05f7aa4e4fa8715d6428104c0a75643b0ff3fd3eaf"},
+    {Message::kMillionA, "blake2s",
+     "bec0c0e6cde5b67acb73b81f79a67a4079ae1c60dac9d2661af18e9f8b50dfa5"},
+    {Message::kMillionA, "crc32", "dc25bfbc"},
+};
+
+// Messages of lengths around every block and padding boundary (byte i is
+// (7 * i + 3) mod 256), digests from hashlib/zlib.
+const PatternVector kBoundaryVectors[] = {
+    {55, "md5", "52c0e574e1198de5fe3f8f11440dcb1b"},
+    {55, "sha1", "ddf57317ef34bfee3b6df83d359098930eb278bc"},
+    {55, "sha224", "703a7d6e61c83903b5db54ddf6dda2268211b47c90bbdac2ed306d8a"},
+    {55, "sha256",
+     "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b"},
+    {55, "sha384",
+     "fc2728f452750d08b5dbad1aea53202e7fc19c06894d13e36c433b0444a899277c49f16e0"
+     "577c03db0f0605578836ef6"},
+    {55, "sha512",
+     "14fd424b1fcadee624da946ab03f7e1def7c0d6e00f689594319881a26ff30b875ba4c622"
+     "ac13100c8cc784c9c2eb23159aecbb4a02e3999062f551193e2b256"},
+    {55, "sha512_224",
+     "026515633b500846426580586fb1e595bd60ef2cc4cd5ff5a4b0f2b6"},
+    {55, "sha512_256",
+     "8c12c6a555202a2f24eae9d29d5901bf14d8355b08fdd880b962813c30e2e50e"},
+    {55, "sha3_224",
+     "35f01d634075939445ee073170ac19eca17ee5d92746afa3aaaf0585"},
+    {55, "sha3_256",
+     "7b08ced19b17fcd5e225b1a8b489387e122c18d2d31a5f70325310ca210c7cfa"},
+    {55, "sha3_384",
+     "81fff3492217fc76c2fbaa623250712b2df6af73ea84b84177e1a0b828b2af80eb73bbb32"
+     "1380f00cff46cab86cfe06f"},
+    {55, "sha3_512",
+     "e0fb9f904a8d3533ed3ae0c035552c204dc0a71656b9279b7cd1ffa9f3d3ce9d3d2435eed"
+     "f1255174d4e5ffd75bd2793e4cbcdfb970fad0eaae144d90c51d680"},
+    {55, "blake2b",
+     "cd3d304c5fc217e84778b997f89dc654a6a44a88b1fd43c4668e4adfbbe2b0d169002a6f9"
+     "8b22ab98dde4603477dcdaeac3e6ff320b1059531fd8b6c36738e67"},
+    {55, "blake2s",
+     "691697264a9ff7f6f5605335fc509f137845246ce7169d30fbf71574102ffb63"},
+    {55, "crc32", "30c94412"},
+    {56, "md5", "46c9907fc908ee68b1e7b8e71286a518"},
+    {56, "sha1", "a0d492bb0fc889d0eca3bc137066ab6f4f74f369"},
+    {56, "sha224", "850fef35478d7a94a417713dbded4a39c18be2b40e6f20f47066d306"},
+    {56, "sha256",
+     "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27"},
+    {56, "sha384",
+     "6c969a865f38d2eaac60b7963a84c97ba27bcb76e589cbe1e2e89ead6aee4ad0337a4268f"
+     "054be49c604ddd99692036d"},
+    {56, "sha512",
+     "480fa85be41ef55a41208ca28ffc8743c91cf7d24758defe6f95bfb16de614fc86b701034"
+     "896b047dd571de4318853d80e0809df162f1752cb26da6ddb94a0dd"},
+    {56, "sha512_224",
+     "1e762d098927df353509c467c81fb1b324b08a603ee382a70dedbd90"},
+    {56, "sha512_256",
+     "d8d15e81e95d2c68bde6c76da58ff17930bcc53926ab3fae45d28c420e4f06cd"},
+    {56, "sha3_224",
+     "676779a38b85088a8b8adbb184039f9267aba25f27c0ff5b1778c371"},
+    {56, "sha3_256",
+     "e72d9fadd664156719a0861a4b0786cbf80ac2638bd4e6dd0b473876c78a78f7"},
+    {56, "sha3_384",
+     "1dd96d1e434fdde6b3d38624f16ea3395243113ed4f4ebeafadf1210c88112149dddfb46b"
+     "f1fa19418cf0ea391522892"},
+    {56, "sha3_512",
+     "585ee6b4ae1195ea09e07b15809e69a7fefcd9b8f28bf78b2eefcb4353e6285020777cc12"
+     "a341af5735af617192553750088d7383af14c229f8487f3ef84e187"},
+    {56, "blake2b",
+     "b84c95e7cb1bab5b0f5acfdd426cd90091fe5f98b2f9c047ea71542ffe6e757c29b47ec42"
+     "c9fdbe423b43083f711fb546f0c3237dd42fe311ff4544d627f295a"},
+    {56, "blake2s",
+     "5cbb7d8e7b6c8e857af099e6b539e63e1df9185042fb3543ba0d18c1e2834093"},
+    {56, "crc32", "cb5e10b8"},
+    {63, "md5", "a62f6d59e837867693f042f5b8f5a236"},
+    {63, "sha1", "c55856749bef509bdfe6bfebfc7bf4e793e82132"},
+    {63, "sha224", "246a939bfdd1eedb1ad51b53a250d197b5752aab09580b7f1df50df7"},
+    {63, "sha256",
+     "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055"},
+    {63, "sha384",
+     "be67a9a1162c1d97f183980dc811f4f4f835b8b850eb32ecbf87397b26369bc6646a8f223"
+     "4940dcff142b627c8e21ebb"},
+    {63, "sha512",
+     "ecd42a703a4e93e163d60d55e3785b1a763838b0351bc2e6f7c94b4bfb24f9aa15da5d744"
+     "ebcebe11f0fc4315d45ba3a047b6e60e07448357f2795bf34b73502"},
+    {63, "sha512_224",
+     "d4ff08e1eb441630f0758e551e4f1ff94e5b4a385a3bb9899268dae3"},
+    {63, "sha512_256",
+     "12bbbb739014d2158f881b0d98fe55399980e2f520dcd46fddbb934d6c4b134c"},
+    {63, "sha3_224",
+     "b7267ed5c17885524bce70f0c968a1c3e1a54a85d7d2aa70169219b6"},
+    {63, "sha3_256",
+     "1275539a6596eb01fbc83a54af2f2994aa7ea8beb0b0d440ae07c620ad8eaa9f"},
+    {63, "sha3_384",
+     "19e0cf651bee5a9898b41bc7061faf30b19704dfe31dd88b138a4f9625d5341bff91c0126"
+     "7f09009d08c933a6f5ea7bc"},
+    {63, "sha3_512",
+     "ef3d22309d3cf4ce62e7f5913e3c8266e92bca25230a0f99db0c2e169c2609f635bd10a26"
+     "ecc8a640bab84990708cad41520266815a214d4b62c57f9dfd08bd3"},
+    {63, "blake2b",
+     "70b2a0e6daecac22c7a2df82c06e3fc0b4c66bd5ef8098e4ed54e723b393d79ef3bceba07"
+     "9a01a14c6ef2ae2ed1171df1662cd14ef38e6f77b01c7f48144dd09"},
+    {63, "blake2s",
+     "de27df0e375d83c49f1af9ca8270f9f2fe7b70bf800fc01672db0e9746021ebf"},
+    {63, "crc32", "b7350c2a"},
+    {64, "md5", "7160b8fb5e9e4023d549c3971fbaeead"},
+    {64, "sha1", "bede92be29c3874e1b54ddc77988d606fc857a8e"},
+    {64, "sha224", "e480c1c21ffd3f109fc0cde0daf967c748932b64f8e259d98db17420"},
+    {64, "sha256",
+     "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241"},
+    {64, "sha384",
+     "99d26430f561864c2f7d90b68650b960c86c85d6bf7f54ceeee404bdd59663a7f05588b5c"
+     "750b862a2a24f6a9ad4c050"},
+    {64, "sha512",
+     "8f3cc30b3fb5bf963688a46488249248ac2c67f0f85a145233c6c1e3c16dcd1df634c07d1"
+     "d31da02576f65b9cf64e1c3fdb318b689b8a14e2e9552bcf30fb133"},
+    {64, "sha512_224",
+     "470158d605a2f0cbfc616c51720b5a10893bd158ec950f077ef6745b"},
+    {64, "sha512_256",
+     "f6fd50d9eff545c7d1810c1a6d31428de85a3584d974a3830775fd65fe2cb929"},
+    {64, "sha3_224",
+     "3d1c96b68a5312984a03e3614c45086a4dee65ca6f3a6d5a177af1c7"},
+    {64, "sha3_256",
+     "85c576bd8097a119432293d7b09da76d336aff9acda1c0708cf03bdd999911cd"},
+    {64, "sha3_384",
+     "b9240ffef3debbe9b930f9f67210ffa0fb33f620fc715ab56845d1b212473d9388709ad46"
+     "d68afbf1b21a6ef252a2732"},
+    {64, "sha3_512",
+     "f37322220063c7eb72c37e9ede7eaa19d20836e3144d7fa26847d2b2234232b942999eadb"
+     "626ca668d5d9063f353ddc9460186de2e5b0041d9367e6880068ee0"},
+    {64, "blake2b",
+     "3db7bb5c40745f0c975ac6bb8578f590e2cd2cc1fc6d13533ef725325c9fddff5cca24e7a"
+     "591a0f6032a24fad0e09f6df873c4ff314628391f78df7f09cb7ed7"},
+    {64, "blake2s",
+     "5377e4ff957bda4d4535f4879876b71a61056c4cec31e78397c66ec47a86a130"},
+    {64, "crc32", "cbd9ecf0"},
+    {65, "md5", "70bd662e7aefbda85a0f7244167b7897"},
+    {65, "sha1", "b05a80522b053d6dc7e0a517d0e70212c7dad11f"},
+    {65, "sha224", "574507bf89b5d3a0b5dcf4a684a645f27f058f3b11fde279d5b0e462"},
+    {65, "sha256",
+     "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e"},
+    {65, "sha384",
+     "cada16d798ec25243470f7827eb89a2402d52680b092dffc0f59f5a919e5058aebf7ad79d"
+     "ba85c61b179d23534d7c855"},
+    {65, "sha512",
+     "22050d1b2c5bd016c4b04c3e84f513ffbbbc057f83dc9ab196fee6684e5ee19d98b84c653"
+     "8b3c5e1fc67dbc484e9d0a198254e41d0fa0cf5106991e106632419"},
+    {65, "sha512_224",
+     "b4241561435edc383e905c17f8ee33e9b437a83e2767f5cedacf5c43"},
+    {65, "sha512_256",
+     "c2e05c6b3e0958dae20472c75f51ee9a85db8cb6793e40446dcda28f27090252"},
+    {65, "sha3_224",
+     "5bdb23f3249bb10e2150a6f79f89702bfe8234ac9e7f7fa41ce9d103"},
+    {65, "sha3_256",
+     "2d2073ae107304cbc7d72702212b97891488b4754f4d13e020b248a1dedc14a5"},
+    {65, "sha3_384",
+     "8fc6c403d555aa961dc5ed064ae9d9c72a802f0db6cf007b535d93efabf88cec42ffe7f03"
+     "48f47661f4e85fd0de03502"},
+    {65, "sha3_512",
+     "3cf0f4358e102da7286bf2105d7d980266b3d45d1c229638ecb0a36314f086bde440a282e"
+     "103b0eb1cd9d9a529495515ee60a5a81bc1b6ad8798b33898547ed8"},
+    {65, "blake2b",
+     "149c114a3e8c6e06bafee27c9d0de0e39ef28294fa0d9f81876dcceb10bb41101e2565935"
+     "87e46b844819ed7ded90d56c0843df06c95d1695c3de635cd7a888e"},
+    {65, "blake2s",
+     "19b1b26fba093f4a670d8913e1b71cbb2916dfa701018cc6b05785c966593374"},
+    {65, "crc32", "6d195777"},
+    {111, "md5", "13f00cb15f0c3fe588d1c17cde14b38f"},
+    {111, "sha1", "4a01b1272627e5be00f57bc3c3029c23a452e629"},
+    {111, "sha224", "5d5ba2469a7db3e3d5b622bdefbb8fef5582222b0f3dd41db4b62075"},
+    {111, "sha256",
+     "67d9492e628fd376e0b2efec8ca2b99b123e202cf620deb270728df979b2f73e"},
+    {111, "sha384",
+     "341388a9dc2275074e90cf394323761919761c805fd9e370977c9966a0e8c81a52135f025"
+     "77670b0071638a4a26dbc31"},
+    {111, "sha512",
+     "68cffa6d0d76f309c9ce0d35280939f8e25990c43b7b086ccdf709be35b07d4ddba599541"
+     "ff2b1c19d34ea49aeafb9659adb7ac3c0b078bb30a22d57fc6687ef"},
+    {111, "sha512_224",
+     "3d129253d4ab49fc6068dd89a1d20ac62c1b9813e8c751599e55b2e9"},
+    {111, "sha512_256",
+     "32889a63b00e93a91df09b4292875c8e9ea2d30e482b2f5ab713396275e9378b"},
+    {111, "sha3_224",
+     "7847f6117581e25ab866ef4508f3a51a2da4be20d44016a630e7966e"},
+    {111, "sha3_256",
+     "1fc816a1c9bfb6fee349fb661b97d87a1adce7a3ec7a584de1fd9105cbd2d0a1"},
+    {111, "sha3_384",
+     "035759380ed782126de8e88dc6f93800aead897e7a0cd6404cb6aa1acec4be0da633b7646"
+     "db273979cbb3e1bc97f0498"},
+    {111, "sha3_512",
+     "16f214637c753c5b461fab872a6548b64662c9654d8e7304c9db6d28c2851a9aeb11ee0d3"
+     "b3a2c046c78f2bfda4c82e94e4a52849811b598cc7c1f2ab5828103"},
+    {111, "blake2b",
+     "4a2d61debfb29cecd41c05bfb98b1ec0198a0673118eb2c6eeb9a09c7be6707bda4304e2c"
+     "617790477dce166e510ef0b834e4fa60479f9ac85df28f9bf36a14d"},
+    {111, "blake2s",
+     "7baab2925c12039a34eecf48c4f968b1842eae9adf96c746e83d81fc10734c1b"},
+    {111, "crc32", "523334b7"},
+    {112, "md5", "5fe6a9f76b541ec645559589da9a088a"},
+    {112, "sha1", "54c08c2a0ed21de25e3d8606c3929454eb1d3f8b"},
+    {112, "sha224", "df564afcb13bf4a0b08d0d3132418ad63f523107e6003f3506167a5b"},
+    {112, "sha256",
+     "96b928cff8528dbb99602c709a65b846cb6467acb8b722f0d758e4dc27bfc508"},
+    {112, "sha384",
+     "619cc5d06138526d70659eccf602d197e63e1050e22039a7feb40a30a5b2b08fb03729e29"
+     "1df12f8c576e6f1cd8af22a"},
+    {112, "sha512",
+     "d0865c524d1dddf7c23b799c413f5adcd7caefd3f66a9b49750ec81066012c25a8bcf94dd"
+     "ea6dc525691673097ca40e0101e897fc97218cfdb0704084e2bef4b"},
+    {112, "sha512_224",
+     "04bb9fe23acddc19212885e31154a8b013ffd1772e27a7254cb843e0"},
+    {112, "sha512_256",
+     "468a00c6f938065156bfddf56b22592f569052587264673bc893e92cd1953953"},
+    {112, "sha3_224",
+     "2f1512ce21488309efc9b36499d4ba16231e04d22a471eae07aa2c73"},
+    {112, "sha3_256",
+     "b2826938a19cca0b3f31274fa0d6dd36424508d245a16722a7b443efcfc167af"},
+    {112, "sha3_384",
+     "67bcc67bde67f0c03fe0a5237dcd6ae7804088bae687bbe76a4171a1030e873a3ea0b1be6"
+     "573a357814318aa274f4e63"},
+    {112, "sha3_512",
+     "571d1152e406b434c075924711fa94bb42a25dcb907fdd951969ac2e163caea91a84c4fae"
+     "3f6ab78a4feac15a7a9e6c69b6c1588d508dc11e3b4a0fcc9de155c"},
+    {112, "blake2b",
+     "7249a2011abf019553cc93049ed40ea6c09665de6e7a47b18f4aa4341248a57ae3e7d6f1a"
+     "252a633154e4811ca6c3336b36d8e57cf122d8b7e32b783f70bc1df"},
+    {112, "blake2s",
+     "6df7df19e635ab6d56a7fa19f5f4a70d4b51879fb97d265d2de9efad1accb9b6"},
+    {112, "crc32", "8ee3b6bd"},
+    {119, "md5", "e84905d4214f4d1ca56c2cdcc152b143"},
+    {119, "sha1", "504e27376a6e0f0dba8295b85cb25dc4dfa17d23"},
+    {119, "sha224", "6c9c99e7d1090cb995200ccc9fc757a4383d3a1004cc36bc266c7947"},
+    {119, "sha256",
+     "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e"},
+    {119, "sha384",
+     "9c284d266fc91c33a7f6ecbb0326646b3ed15cc33fd8bf968267c21991ca1a434dd65c64e"
+     "e22c7dd6f5423950f605560"},
+    {119, "sha512",
+     "236bdd7f38a611b5014b239245c381ae5d20a96f1e5b3178227c00056b7fa8c44ef548800"
+     "85d82b7e20cd65f2bfda1326696c3f94a6a5bad0cb5ce289aa46167"},
+    {119, "sha512_224",
+     "72fcb649d3d6ccdd1574f2a2739cb6d951d9a0bbde35ec2f7ffa81fa"},
+    {119, "sha512_256",
+     "486b962b750cd088ebf28aec2d5dbda078108d75af0db128e392bfdceaff68e5"},
+    {119, "sha3_224",
+     "66f4d83df1d42a811e99fe3fe50a0182db0fe1d72f5b2c8f0c2de4ec"},
+    {119, "sha3_256",
+     "fca1a02979f0e333a4a976d6b2b7d89c2074e8139107f14f875b22d4e368e6cb"},
+    {119, "sha3_384",
+     "981b7363d3df761dd0f0419b2f6f33882d1cf528928f487eac071faf4b423f3a456195e89"
+     "1edb4064fe28f8c518525b3"},
+    {119, "sha3_512",
+     "2b4f50f23354746f38cd8f75becdc1393f81a29c4fb190b6f2a1f7a9d6ee09686b85ed6e7"
+     "ab45e59bdd189fc2fc715029a34ccac65020b5b3ce80940c965fd7e"},
+    {119, "blake2b",
+     "c3155c76b381d664433787b1e29597168d1d48862d1475ec27146d51582b96a37794422f3"
+     "c4c2117e3c5f5ea7b4b3669ce59cd1b4ac23e9551deda954b57ec83"},
+    {119, "blake2s",
+     "9745104a4c7cde9dfd91d85bb4e0a695db815cc85a9323b78f631eb346b39393"},
+    {119, "crc32", "fd968703"},
+    {120, "md5", "e3eb5a6c8669ea01a8c185b8abc8a5dc"},
+    {120, "sha1", "82134b02fb3f702491be9bed581eeab59334acb2"},
+    {120, "sha224", "d733ebb80612c4699bfca3061aab0cd9e138ef73aecf1d0f23e75340"},
+    {120, "sha256",
+     "7836b787757e95e58b3ca5aec90b1b004e8deba1e50e9675af9cabf1a13a04b5"},
+    {120, "sha384",
+     "96faef865acb7c55ae34422444b4380e520de69f373ddb14c7ee2420c3f93cc220fca9952"
+     "c0a4fe9dbfddf350ac40127"},
+    {120, "sha512",
+     "4bd16fefaa35cc2df9fbb8ff379ec04a4070ffd5d4992574af239fa175534df87cbedceeb"
+     "96be08e15090a78b83a328a2900c5411683ab47bab914591048548f"},
+    {120, "sha512_224",
+     "b7ebf6deee5879fc5635822561e893dc58451bac63818a6230a97a9c"},
+    {120, "sha512_256",
+     "ccc4b49d6184587ae2527159f340eff3f877080613baf22fd234ed28f529a93f"},
+    {120, "sha3_224",
+     "8f653a4d2dcddb9da59552bc1a7194dfb69212d206eb71972a6b9752"},
+    {120, "sha3_256",
+     "8a1f9abd3d86c2d98ea256a84fd0bd3aaef27d7adae37a4cc2c825dbf2fe666b"},
+    {120, "sha3_384",
+     "4daaa104d854b9759ae8baf4bf40ed6d41f977a80275da5ff82a6c4ed45bd9f7ec8710208"
+     "67ab635f7adea8ec3be3380"},
+    {120, "sha3_512",
+     "0329ad0987b3ff4b0f2732973596f3b25c78e33ffd579ced8be96e6ce8bdb36ae7461835a"
+     "9dee6cde6f32a88ca6edc1c84ca3f9b632eb80425637f32d418d96c"},
+    {120, "blake2b",
+     "1e96c76732af0c45442478261b2e5063393f4defffa112dc18ead3fedb39393a7e041ac67"
+     "92965e88bf8f0c02b6ba2f50fc8c3616ac65da9cc7a214c457b4775"},
+    {120, "blake2s",
+     "6ab1f179f35c6c42e85122ba198edfb90ece2fa1966bb38f3d4056a3f151a153"},
+    {120, "crc32", "3a47ad39"},
+    {127, "md5", "acce2474d6cc8302120d09c818d17ef7"},
+    {127, "sha1", "34d5e582029e9b9b85b2febe31da3db7cdabaaea"},
+    {127, "sha224", "f2d23206c9419be75e54c12e79b49903565a9240f09d0bf15c548ed4"},
+    {127, "sha256",
+     "a8d23e75d936f303d248888d9b165ee543f4cbafcad3c9dd2a79bd84faa11d07"},
+    {127, "sha384",
+     "f8234ab81f5f9641c656680825a9bbb3c2616bcc80b65d5e479a4d96742e1b8742330c9e8"
+     "256ef5f03caa932487044ca"},
+    {127, "sha512",
+     "e0b6a20f1c0c88970a9340152cd5a1c1ecf3d3b8de55102741879438079473540133b8127"
+     "06e5dbec322c8c9523b6fc8c6d16ee626e87ad5fe3d2916afedc369"},
+    {127, "sha512_224",
+     "f461be3cb34e035bc26c9c1063a44d96f793ec041c1c3f9b3ef16d32"},
+    {127, "sha512_256",
+     "b7c1bcb3d1d523364187e023ee03210674ee05a8fd54d40aad07ecf6bdfe4c8c"},
+    {127, "sha3_224",
+     "8a1ab38bfb31395b46ec29c62d83badc5f89b588b2457f7e6e39d5da"},
+    {127, "sha3_256",
+     "31578857f28c795c37ceb9bfffd3d24267d338e622927ae128330a5b07f22358"},
+    {127, "sha3_384",
+     "6bd7c6b3de93c9fd07295dfe640e7d0625ecc6def79adbcd22019ca7a6aa84547a8286de2"
+     "f418fd0e5d1dcf58f055acb"},
+    {127, "sha3_512",
+     "591a01c19e9a3b4cc2f910dc95cc057b3b82af53bb7d91d775b2bf00024435733a320a3ab"
+     "82e7251c10cf1461825a32f86c2c8ac00f5c174e78401dc5370f896"},
+    {127, "blake2b",
+     "71546bbf9110ad184cc60f2eb120fcfd9b4dbbca7a7f1270045b8a23a6a4f4330f65c1f03"
+     "0dd2f5fabc6c57617242c37cf427bd90407fac5b9deffd3ae888c39"},
+    {127, "blake2s",
+     "6846f99493436241d0a6f289c9a911b1d0f4860db8f2b5df5295ffd37d03a3c4"},
+    {127, "crc32", "efb66daa"},
+    {128, "md5", "10b2da1a82f16d99a81a7203fe9f02cb"},
+    {128, "sha1", "a09133e6730ffe899efb70204cb5646cd5dc24ee"},
+    {128, "sha224", "6df983e89c8c13cecdfb5f16fc67792ae3c4d062df69124d889a396f"},
+    {128, "sha256",
+     "d2742f1f4ac6bb7ca2b239ee18402ba8b3f9f8e652d2a72973c2b9ba11c08cf6"},
+    {128, "sha384",
+     "e8480e9c4dd90f88104a79cbaccec48edbd798a142b4f241d726dc252f1502350e824c7d1"
+     "8dadd59d7d716919fb8f9bf"},
+    {128, "sha512",
+     "99b16f17aa0b969a5b8f08f367719d516e330ccd2660b6f0688ec031dbc783de50a1cd185"
+     "a2568dba75070a2403d17d4741d163578515dfd2ff756ddfe4d47b1"},
+    {128, "sha512_224",
+     "f635f046846689502b92ab1c55f8511150b9bf221be32b3454d68dc4"},
+    {128, "sha512_256",
+     "5e14bd0208397b56f5f1b3afb8e48bfcce3c7312684a46bbe9b210503680e547"},
+    {128, "sha3_224",
+     "62abbb70fd8ef74c4b94e1e4b8798f0af75edc1908c541f5c09cabec"},
+    {128, "sha3_256",
+     "fcb6ea7388b68266e5df9f9beaf980fca55fdc6393f4d97ce1bcb2096eb4a975"},
+    {128, "sha3_384",
+     "50cd60bf83e7440e396fab0904ba49754267d15bf00e5afdc71336b6c9402336be0b15a27"
+     "2119703cbb7ab3da5406001"},
+    {128, "sha3_512",
+     "469992409e1433702f7787fc5bf787db2e3db04af63f06c6c34b647adc4deb92dc96cb5e5"
+     "a50d97a05b685f76fb0ff4c057fe07ed8542d38a988a922fe600ade"},
+    {128, "blake2b",
+     "2d9e329f42afa3601d646692b81c13e87fcaff5bf15972e9813d7373cb6d181f9599f4d51"
+     "3d4af4fd6ebd37497aceb29aba5ee23ed764d8510b552bd088814fb"},
+    {128, "blake2s",
+     "83470c75afa23d90cd7659906e4b47daa278131fbb225241dd37a40fd5355ac7"},
+    {128, "crc32", "bd5d2e01"},
+    {129, "md5", "03fefbbcebe2959cf2270241aafe0250"},
+    {129, "sha1", "808aea332ce367541d37adae7f94e59c5c1a934e"},
+    {129, "sha224", "cdb66bc3b48b8c446ba9e6220d9f9c25e2ed612094901834cde92dc6"},
+    {129, "sha256",
+     "307f8fc2c1622b92762e818d39a185d4d667ad49a4b07ceae1f4afa008a93ec4"},
+    {129, "sha384",
+     "430173387764874661acba1e914e50f6d0fbac534809e859b1da4396fad3d5f24c25c6a2d"
+     "02486d8fbda3994713d981a"},
+    {129, "sha512",
+     "a1556e29185778aa5991e34b8884c840d589f0fbb4b8ed590e51e9ac4eb03a008125000db"
+     "2671f8fe7f485b59a77b518670078ecb41a54b4cd02a7f1d2ca4c6d"},
+    {129, "sha512_224",
+     "67fc3616f1b3a87cd908d35603bb73c29406fff6f049b2465d7c9c6a"},
+    {129, "sha512_256",
+     "6c92b5cdba34ee8137d902ba15d4f6246bb2a07c0fef5a0fa536bc8d8db0390f"},
+    {129, "sha3_224",
+     "5f278642f050dc815725e4845db32b903c711be52dd7ff278a5168c0"},
+    {129, "sha3_256",
+     "7f516cd0d670dc44936a6f7e9b67271e41d88502acb3936a02b464f9475ca2cc"},
+    {129, "sha3_384",
+     "d8a8ac09a99d742c51a1080dd894d67127ee3affb7f8b11e14171ebd87f21604c69bda86e"
+     "77ebe1eebc7015c93f8d70f"},
+    {129, "sha3_512",
+     "a455cead1dac677a33532a8962fb07f985a8d26d176df407cb4b43ce6b5ddd708d6a0ec25"
+     "237f24261972233aa62afab09d26e70c552fa3ad74440ccf6e02d47"},
+    {129, "blake2b",
+     "47889df9eb4d717afc5019df5c6a83df00a0b8677395e078cd5778ace0f338a618e68b7d9"
+     "afb065d9e6a01ccd31d109447e7fae771c3ee3e105709194122ba2b"},
+    {129, "blake2s",
+     "26fd8892ab0a5f12d4acbff1efd7dcd92b99e2d377f888f07e3cb81b232b11cf"},
+    {129, "crc32", "d10950af"},
+    {135, "md5", "3f60e7e290ce1e941cfa3fd7fc031695"},
+    {135, "sha1", "cdc7e923d8db0f586dd02a0b105307d1fe6b6223"},
+    {135, "sha224", "4504818c573fcb3c740cd4f9cdfc78fa0401aab8407f4de46cad6170"},
+    {135, "sha256",
+     "357ebb96ceaad098f322cd545ff898c7948507845a63c727fcf6b27ff37ceac4"},
+    {135, "sha384",
+     "848473b54c69d4f5eb2f0b6a08ca0dc8ed6cf5a9425aae91b6f96891c3e286bac557809db"
+     "a8ed02cfdf663b16a30ccc0"},
+    {135, "sha512",
+     "92ea4f33027b1f30cdd832cdbbc95bb7b7e0fbb66286963e1c9e385c6bfcafd644feff931"
+     "a7e9732f2f13e8ce025760175fd8cfb3a090c63e097c2a4c04874c7"},
+    {135, "sha512_224",
+     "6a4b24d2a37e79e3cf93f18ff6794c658046cf984e763c272d6d1e61"},
+    {135, "sha512_256",
+     "d060532f2cdf72312a9048fe9b2016342f43b60c10c5836b096375a3d6faab83"},
+    {135, "sha3_224",
+     "1020297b2062e4a80055cb9c8a8ca9645fe854fafa2c4aba3a5ca66b"},
+    {135, "sha3_256",
+     "d9dcf1f98e49a79b0643a9e68fef48079ff8777c5e7e7f93469ded65f192ac71"},
+    {135, "sha3_384",
+     "4143a14ba7c5973d9e9bc20b7b53bde5cef330c8bfcd795bfc72fde07309175beaf2f390e"
+     "d1d66312ce47633e4ceb234"},
+    {135, "sha3_512",
+     "9e9d81e346cf9a62dc4bda518e4096db553188368da1535eaa441982b98d399c0c8f0136f"
+     "987886b94d1770387e07b276660317ccb66884cc7427550b7780cd4"},
+    {135, "blake2b",
+     "c6a955e0596582f752fd76d9946857e2814f6cf708b5d5acb2cbd60cd3521b40c973c1e93"
+     "24a3fade29c1e6945cdc0d8459de12d71bdad1c338c623df89a6ac3"},
+    {135, "blake2s",
+     "4efa0dcfd666586f610f59b05e2d5e1b2a336d3743b8ad44b242617a388d428f"},
+    {135, "crc32", "1d14167c"},
+    {136, "md5", "cd62db9573f2e9e2dc335b7b91f4ccfa"},
+    {136, "sha1", "72e7808c7305c5af1aadee254f089323b6e5e255"},
+    {136, "sha224", "b636b92f98ac9fbe84ba9a470e4a17980cbd5ba9ea9ca4ee7ec1dcb3"},
+    {136, "sha256",
+     "cafc3beeb530a50bb73465c4593bac4fd06a74a4f5203ec651e858aa03024be7"},
+    {136, "sha384",
+     "8e0da83b1a82a553efc57f1b6467a8c067b57444a1075caa69a9609c278e40f74f733acc2"
+     "4591a3bf10e7dbf906824eb"},
+    {136, "sha512",
+     "feda015161b3191cd3e722e2b201d8929c8f8d069ffdd457b5576c8203b672ef724adaa15"
+     "28ea1e79ed7d8e59f6f3e53c48aea75ddbdbe909ffe2963dd6f1b37"},
+    {136, "sha512_224",
+     "b30e52197d85414ba9d82b86b5f43bf71ab4559bceee0e9ef9a3e50b"},
+    {136, "sha512_256",
+     "f5e7b00f51109d50530e22645343ea277480ccf63d1c9a22571e1d4f06e3dc33"},
+    {136, "sha3_224",
+     "f3ed6ce9b05b8497549ffb0653305e08a1eee9f0b643db6991ffa264"},
+    {136, "sha3_256",
+     "743bd32e775ac7387a57d4d574c89ddef5ebcb08bb5cc6b88c55a27b5035cc45"},
+    {136, "sha3_384",
+     "b78775c23ceb19ee61274146b8e83a7768c7d4e4872417b146e569d1c4507668c148196fb"
+     "799ae1d97d312f41e140e69"},
+    {136, "sha3_512",
+     "62c81b78426786e5a5d431082d98857c7e6b1988fd721478386233be5c19731cea3944dc2"
+     "4e192fb976e422d8bd31524c35026e615ab54c31a58ab772abfe6d7"},
+    {136, "blake2b",
+     "0cc0696654257080227f3db6ccaae4e0b5f910e16fe81d086b15a57c69e47e17e42d6a044"
+     "fca24998aa3840110b06de1257da9a82aa7e9103c49b63aab32092f"},
+    {136, "blake2s",
+     "972fe8ebb1c5a1a1ae14d8bdef125f42f60815dfe2d718e17787222f3c3ebc43"},
+    {136, "crc32", "47a0b119"},
+    {137, "md5", "0014c7743d2ebc2cf8539344087678fb"},
+    {137, "sha1", "aaeddd302a34f506a0c4b5f8c7fe014bad383dbf"},
+    {137, "sha224", "972465667cf90273a776ebb34acf8d0073ac75f2ec150b219094eba0"},
+    {137, "sha256",
+     "c9eb70663c864e694427f52c8119b3540200d9d3ef2921bfbc6efa11e48bb17b"},
+    {137, "sha384",
+     "529edbadb5ada460de857e8094a50965977792ddc047a7cf4e7ac4fb69c45a34e974ae297"
+     "b9153a125fcdb2491e07371"},
+    {137, "sha512",
+     "9845dde5baca2e2eba4ddec6e2609c99d2da206b61aaf425f09e2063373e9567690b770aa"
+     "93af31a4c32a68519272a33e245511350c5f99b15c0f91708a2317c"},
+    {137, "sha512_224",
+     "03f4558f016bafbc0e9973b61b57ddfe01d666a2d56164c9f4214e84"},
+    {137, "sha512_256",
+     "2df4f0f276d8b1fb4532e2cce580df3b4170d44150a8fd5be2b8e16983a9de9b"},
+    {137, "sha3_224",
+     "2deca7a9f2f78765132defcb91e4c58cc4182c2d9308ba28e4ee38bc"},
+    {137, "sha3_256",
+     "01d47e8d6dce6e3dcbf1baa6f845b6ace4ef74bd17da8176ecc49bc35dbe5d21"},
+    {137, "sha3_384",
+     "623dff354350f43641bb491ad1f159a667bad50d33f65e1e2d7ca9397b84263b5e391e6e1"
+     "94668b39b395116c044cda3"},
+    {137, "sha3_512",
+     "3fd9dc45a7cdc291153d7b714ad68d824184c4166d2c980d41d5eaf9266e03892f9653463"
+     "61f62cb34404cfea6ea165dcdd8c34be99abdc9c500a1fedc315402"},
+    {137, "blake2b",
+     "6fbd31d644d761b477fe26042edcb949b68aabe2d8abe8ac99bc4dd4121f40a931707b910"
+     "fb3a187bfcae5ead5c9f3de481405c4f33957bc1830326cb3736037"},
+    {137, "blake2s",
+     "03d7ae9bf46ce4a3e885b303da7d84066f2d3973c83e908789ba7d6cd0a8d65d"},
+    {137, "crc32", "ea9d8df8"},
+    {143, "md5", "2f7b531ae2a3ff58936c601d0b5a3cd2"},
+    {143, "sha1", "fb077b92253496d2d06011bcab024ea498053b71"},
+    {143, "sha224", "226501cd88fc156a358c3ae1b14b842334c1a34e62fcb6b76bf8ed6a"},
+    {143, "sha256",
+     "0ddc24e4d5f3b48aa7049d4bcf0e04a0868d829ccd75959bdc611be6c198ed9e"},
+    {143, "sha384",
+     "d1fff7e1dce2cc9d06e1ad29255369c8f982ccaf52ae1361250ef8ee18d640ab5bf37d669"
+     "ea84b67808f272d7543ae14"},
+    {143, "sha512",
+     "ee326ed41e44c6f80286d2c283adab7a805b91467fad8d11c37879be25d4f9d7dc5378c81"
+     "ecf242fc38d3449fe8c7421b7fd879a55f19b92e0f195d3c8303e42"},
+    {143, "sha512_224",
+     "d087377d88ec4c0f60d6ad1d5a48dfd0509e76bad2ee10282516f50d"},
+    {143, "sha512_256",
+     "92601883469e28eeeb968d6d99b82bb154a5c4cb7abb8a3e618181ca12a97213"},
+    {143, "sha3_224",
+     "173f9a33363959f396f98143846cdcf196c4b53b790ab7e87896dbef"},
+    {143, "sha3_256",
+     "fdf4813e7d7045d99327366cb028e81d3d422d013aa39cea622e8b16bdb13513"},
+    {143, "sha3_384",
+     "a67979c36ceffc58dd22b7fd9810fbe61b31510accb70928db6e212e85d4e3dde05a3eed1"
+     "02e38784075ad31395f6e4f"},
+    {143, "sha3_512",
+     "d610c9973ce4c1f18ce6f7358279f05c02f0aec6dc704cc4fd4957dec3276950c55d59a9c"
+     "e25025692ecdeb0ff6d7d527fe3a2614c52279fcf61fb39ade15ec7"},
+    {143, "blake2b",
+     "541ed8c85123a0c3015f7b9d46f8ef79ee9aa56f9660a945c0312e260aa80a591f1e28df5"
+     "062950d9c1a5b5a2f0eb51b306ce6dbeab073d6da5b8decaa2ca62d"},
+    {143, "blake2s",
+     "4b6849c482e1491e613b5221f1771570a2009d59ba093e2a6c4a3001028dc01e"},
+    {143, "crc32", "334673a4"},
+    {144, "md5", "00a6351f7b12333eacdd669528b87221"},
+    {144, "sha1", "090dc8610c761fe255c9da58b2302f2bb76c83b6"},
+    {144, "sha224", "62c595bc474de448f4085d2942209e707ccd191955b5ce0ef6087103"},
+    {144, "sha256",
+     "01a4b7965629e3a2ec0a5abb04e129c54b384c6388666e5c0608a45579a59e18"},
+    {144, "sha384",
+     "17a20898fa184eb63bad206fdd011522874665b52158d0d2218a54c9331faea9368ebde80"
+     "19f24d2e84efc14c125caaa"},
+    {144, "sha512",
+     "520322796d948a947ad0f4f597817bc7f3615ff7348b3e2f18a8d7c8ea039c752f80c5931"
+     "1f12e65dc3e85f9fffa43a77b54be153d61cc89c822f5a18a1e16f1"},
+    {144, "sha512_224",
+     "8dacd50a00a21dc36cda847fe5740a8d0d4ed9cddea9c6dd3049c0ca"},
+    {144, "sha512_256",
+     "a522cabcd3201940ac10ae402ac51dc0072823bf0df97a9c51861bd41b0c5f4a"},
+    {144, "sha3_224",
+     "9f86e9419fb4b658c051ca35aaa2dca71c64797be6af09cbb466ae5d"},
+    {144, "sha3_256",
+     "461199c2ec9cbef1469a587fb4c05c1fb9d4b5bbac259817e0c87331bda30c5a"},
+    {144, "sha3_384",
+     "82268278d6a922fa5bae5ca2097c33d41a0beb87c396880c9633695e56bbafc23b47be662"
+     "63a39bedfc1fbf23dc15fcf"},
+    {144, "sha3_512",
+     "c6b8908e7b60f09ed38ffaf0ff9d6f3edd53ce3140076fc947bd3962c79c64d845d80b48f"
+     "63b076dd7f4f0c360eb952dc940c99ed09a6fbdeabb51035b18e41d"},
+    {144, "blake2b",
+     "92a4832973210e528402dfb936c0a2a11a7fb88c47a5ec247ae8db0ac78e0933f50011ceb"
+     "91d7d2806b585113b314e2794fe26e03d95870912a96c8602ff24b8"},
+    {144, "blake2s",
+     "a67c784ceaecda2a4e27d5308af570d6bfa54a3019622e71e4faf124bcf46b67"},
+    {144, "crc32", "aa36605c"},
+    {200, "md5", "4c79b81ac94bad7a875519ce6b964c66"},
+    {200, "sha1", "892b673ca3c696ab13ab8aab3cf3abfbc3aaeb3b"},
+    {200, "sha224", "67e6d447872d6de5f0a53915ac4e88b60f08895e33f8453500d5bd30"},
+    {200, "sha256",
+     "2c7e18c942ef065b526a2d4e5546283749cd3ddfb51d8fc71f42717363685f46"},
+    {200, "sha384",
+     "8deb83535fa35d2f493c6c3695b1057b19232d2f531a0d398d2b958413855aa1594b6bcca"
+     "0ddcbd24a981330a7ff1cc1"},
+    {200, "sha512",
+     "cca3c0276046ef9f2897bdfc3ec330f77f4959914b1462bd581b232ddb3e9aa98acf5f5a2"
+     "b21c7f49d2e43721daa61a2b5cee6af6052dfeb766e66ddb0d1719c"},
+    {200, "sha512_224",
+     "3b948cada8aadf9ff17e58b3713b312710175194980193632be32d93"},
+    {200, "sha512_256",
+     "9424636bd8e57afb833ecec1cc5320a040fdb05856a7c240098b1f6d899b3c99"},
+    {200, "sha3_224",
+     "37eeed4cfb71daf136e5aa95aee61650e884e29756bbf84c4b3d5dcb"},
+    {200, "sha3_256",
+     "9da37ea2fb33acd563a014f50d6f7cc225f25577a81d900452b72b5de98f239d"},
+    {200, "sha3_384",
+     "5e208496a4bc98b60836a5c04d9ae89768423a5eb5881c543e9478210622ef4615b8b5fcd"
+     "0b0dc2b7dc2a09883f987b4"},
+    {200, "sha3_512",
+     "14fb36d333d34fccb38c8801d7692c9350a324cbc44448b63aca9d3cfdb12fb52a08934fe"
+     "fda157796735871f1541d1e5bcb70cb03ca13186c94c5c45e1f1cad"},
+    {200, "blake2b",
+     "dd82e80ef6e0facfb1ec5ba72c332ce8fad2a6dbbab6f91bd476934b3cd4f9be5032507da"
+     "1db0ad87480720bb2d674712fc2fc1f0bfabc52dc1f5c4e91cae09e"},
+    {200, "blake2s",
+     "46c215f5ea995be7077ae5b9e0ef1c28b2111fc213d0867ddc8f1b339362f5fc"},
+    {200, "crc32", "0ff16903"},
+};
+
+// HMAC of "The quick brown fox jumps over the lazy dog" with key "key",
+// and of the empty message with a 200-byte key (longer than every block),
+// from Python's hmac module.
+const HmacVector kHmacVectors[] = {
+    {"md5", "80070713463e7749b90c2dc24911e275",
+     "93578822342dc32c0d59ce09c36b4dd1"},
+    {"sha1", "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9",
+     "28b570577d1d66cd83c799979a6f134e5a8811c3"},
+    {"sha224", "88ff8b54675d39b8f72322e65ff945c52d96379988ada25639747e69",
+     "79f1e96afc2621d0662f3a1e1d26ffbe3b3ecacfe08c8b205204ec55"},
+    {"sha256",
+     "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+     "d6b741e89f8f89acfa4cfc9ed966e0770138ea3e3c1c2ce233bc818a7c29dd8a"},
+    {"sha384",
+     "d7f4727e2c0b39ae0f1e40cc96f60242d5b7801841cea6fc592c5d3e1ae50700582a96cf3"
+     "5e1e554995fe4e03381c237",
+     "6c2b1e26b95bd97c0a1851b4fa3f7001d63be36d658e82ea6e0fca81823b3944dd3a868b0"
+     "0164ad3ec3dd806e4bedc02"},
+    {"sha512",
+     "b42af09057bac1e2d41708e48a902e09b5ff7f12ab428a4fe86653c73dd248fb82f948a54"
+     "9f7b791a5b41915ee4d1ec3935357e4e2317250d0372afa2ebeeb3a",
+     "25817dd748c9446b2b0201af68cec787d1732c0f570ef6803bf33a577080b794f706754f9"
+     "9214ec4606384f9c72131ea2f62d01d07eb2e0e7d7e4a75ab6e3f1c"},
+    {"sha512_224", "a1afb4f708cb63570639195121785ada3dc615989cc3c73f38e306a3",
+     "9bd2d7d925ffc94a7350029199f8dde4ecc309ad0ac0116a953372e1"},
+    {"sha512_256",
+     "7fb65e03577da9151a1016e9c2e514d4d48842857f13927f348588173dca6d89",
+     "bccdd972ab4da2fb743a5ec156a81bf2adb8c38ec8caa128f3f237d5a213bc27"},
+    {"sha3_224", "ff6fa8447ce10fb1efdccfe62caf8b640fe46c4fb1007912bf85100f",
+     "121cc98f539cc6ed5bdeec6ad117949d36722d9bda52fe1c5170cbb1"},
+    {"sha3_256",
+     "8c6e0683409427f8931711b10ca92a506eb1fafa48fadd66d76126f47ac2c333",
+     "c14e4b3400ff8fbfd61f71f76eb282dbbdda4d259f9fc0fcb8169cbab7a1ca54"},
+    {"sha3_384",
+     "aa739ad9fcdf9be4a04f06680ade7a1bd1e01a0af64accb04366234cf9f6934a0f8589772"
+     "f857681fcde8acc256091a2",
+     "f153fd70b9104ceacf5986c8c212e90fe60a4f4ca4da0d6c003c628a37a39abae0793638e"
+     "a66988583c4aee96eccb57c"},
+    {"sha3_512",
+     "237a35049c40b3ef5ddd960b3dc893d8284953b9a4756611b1b61bffcf53edd979f93547d"
+     "b714b06ef0a692062c609b70208ab8d4a280ceee40ed8100f293063",
+     "289a1892295667ee4f3d05551ee9f69c64cfb62cb978aaad9b6bc5bf66a0d9dfd7e33ea7d"
+     "1494142c4ebec7685316d726c30cf97ef7350e8cee2f3b0a282390d"},
+    {"blake2b",
+     "92294f92c0dfb9b00ec9ae8bd94d7e7d8a036b885a499f149dfe2fd2199394aaaf6b8894a"
+     "1730cccb2cd050f9bcf5062a38b51b0dab33207f8ef35ae2c9df51b",
+     "71cbd2883472b537c70b41e6d164491d7e53258042d760c96d6379ac63a8a3e4d28e49040"
+     "62db715948c267e8ebf58534e03d972926778f24ae7493a68394828"},
+    {"blake2s",
+     "f93215bb90d4af4c3061cd932fb169fb8bb8a91d0b4022baea1271e1323cd9a0",
+     "a7b8bf395531cd007166c24478a554888c8d54292763f002a2c825de61158757"},
+};
+
+Algorithm Parse(const char* name) {
+  std::optional<Algorithm> algorithm = ParseAlgorithm(name);
+  EXPECT_TRUE(algorithm.has_value()) << name;
+  return algorithm.value_or(Algorithm::kSha256);
+}
+
+// Each algorithm reproduces the published digests of the standard messages,
+// including the empty message and one million 'a's.
+TEST(HashDigestTest, PublishedVectors) {
+  for (const DigestVector& v : kPublishedVectors) {
+    EXPECT_EQ(
+        HexEncode(ComputeDigest(Parse(v.algorithm), MessageText(v.message))),
+        v.hex)
+        << v.algorithm << " of message " << static_cast<int>(v.message);
+  }
+}
+
+// Lengths on either side of the padding boundaries (55/56 and 111/112
+// bytes for MD5/SHA, the rates of SHA-3, the BLAKE2 block sizes).
+TEST(HashDigestTest, BoundaryLengths) {
+  for (const PatternVector& v : kBoundaryVectors) {
+    EXPECT_EQ(HexEncode(ComputeDigest(Parse(v.algorithm), Pattern(v.length))),
+              v.hex)
+        << v.algorithm << " of " << v.length << " bytes";
+  }
+}
+
+// Feeding the input in pieces of any size gives the same digest as one
+// Update(): the buffering across block boundaries is right.
+TEST(HashDigestTest, StreamingMatchesOneShot) {
+  const std::string message = Pattern(1000);
+  for (Algorithm algorithm : AllAlgorithms()) {
+    const std::string expected = ComputeDigest(algorithm, message);
+    for (size_t piece : {1, 3, 63, 64, 65, 127, 128, 129, 137, 500}) {
+      std::unique_ptr<Digest> digest = NewDigest(algorithm);
+      for (size_t i = 0; i < message.size(); i += piece) {
+        digest->Update(std::string_view(message).substr(i, piece));
+      }
+      digest->Update("");
+      EXPECT_EQ(HexEncode(digest->Finish()), HexEncode(expected))
+          << AlgorithmName(algorithm) << " in pieces of " << piece;
+    }
+  }
+}
+
+// RFC 4231 test cases 1, 2 and 6 (HMAC-SHA-256), RFC 2202 test case 2
+// (HMAC-MD5, HMAC-SHA-1).
+TEST(HashHmacTest, RfcVectors) {
+  EXPECT_EQ(HexEncode(ComputeHmac(Algorithm::kSha256, std::string(20, '\x0b'),
+                                  "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(HexEncode(ComputeHmac(Algorithm::kSha256, "Jefe",
+                                  "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HexEncode(ComputeHmac(
+                Algorithm::kSha256, std::string(131, '\xaa'),
+                "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexEncode(ComputeHmac(Algorithm::kMd5, "Jefe",
+                                  "what do ya want for nothing?")),
+            "750c783e6ab0b503eaa86e310a5db738");
+  EXPECT_EQ(HexEncode(ComputeHmac(Algorithm::kSha1, "Jefe",
+                                  "what do ya want for nothing?")),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+}
+
+// HMAC with every algorithm it is defined for, with a short key and with a
+// key longer than the block (which is hashed first).
+TEST(HashHmacTest, EveryAlgorithm) {
+  for (const HmacVector& v : kHmacVectors) {
+    Algorithm algorithm = Parse(v.algorithm);
+    EXPECT_EQ(
+        HexEncode(ComputeHmac(algorithm, "key",
+                              "The quick brown fox jumps over the lazy dog")),
+        v.fox_with_key)
+        << v.algorithm;
+    EXPECT_EQ(HexEncode(ComputeHmac(algorithm, std::string(200, 'k'), "")),
+              v.empty_with_long_key)
+        << v.algorithm;
+  }
+  EXPECT_EQ(NewDigest(Algorithm::kCrc32)->block_size(), 0u);
+}
+
+// CRC-32's standard check value: CRC of "123456789".
+TEST(HashDigestTest, Crc32CheckValue) {
+  EXPECT_EQ(HexEncode(ComputeDigest(Algorithm::kCrc32, "123456789")),
+            "cbf43926");
+}
+
+TEST(HashDigestTest, NamesRoundTrip) {
+  EXPECT_EQ(AllAlgorithms().size(), 15u);
+  for (Algorithm algorithm : AllAlgorithms()) {
+    EXPECT_EQ(ParseAlgorithm(AlgorithmName(algorithm)), algorithm);
+  }
+  EXPECT_EQ(ParseAlgorithm("SHA256"), std::nullopt);
+  EXPECT_EQ(ParseAlgorithm("sha-256"), std::nullopt);
+  EXPECT_EQ(ParseAlgorithm(""), std::nullopt);
+}
+
+// RFC 4648 section 10 test vectors.
+TEST(HashEncodingTest, Base64) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64Encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode(std::string("\xfb\xff\x00", 3)), "+/8A");
+}
+
+TEST(HashEncodingTest, Hex) {
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexEncode(std::string("\x00\x7f\x80\xff", 4)), "007f80ff");
+}
+
+}  // namespace
+}  // namespace airlock::hash
