@@ -9,11 +9,14 @@
 #   make spectest   the Wasm spec suite alone (build/tests/spectest)
 #   make wasitest   the WASI conformance suites alone (build/tests/wasitest)
 #   make bench      the benchmarks: policy (bench-policy), worker pool
-#                   (bench-pool), then compute (bench/compute/run)
+#                   (bench-pool), bundled tools (bench-tools), then compute
+#                   (bench/compute/run)
 #   make bench-policy  the policy benchmark alone (bench/policy): decisions/s,
 #                   latency, token lookups, load time for 1,000 tenants
 #   make bench-pool the worker pool benchmark alone (bench/pool): latency
 #                   added by isolation, worker start time, idle worker RSS
+#   make bench-tools the bundled tools benchmark alone (bench/tools): fuel,
+#                   wall time and memory of a typical call of each tool
 #   make fuzz       build the policy libFuzzer target with clang-19 + ASan/UBSan
 #                   in build-fuzz/ and run it for FUZZ_SECONDS (default 60)
 #   make format     clang-format every C/C++ file in the repository
@@ -35,8 +38,8 @@ CCACHE := $(shell command -v ccache 2>/dev/null)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
   $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build run test spectest wasitest bench bench-policy bench-pool fuzz \
-  format clean
+.PHONY: all deps build run test spectest wasitest bench bench-policy bench-pool \
+  bench-tools fuzz format clean
 
 all: build
 
@@ -84,7 +87,7 @@ spectest: build
 wasitest: build
 	$(BUILD_DIR)/tests/wasitest
 
-bench: build bench-policy bench-pool
+bench: build bench-policy bench-pool bench-tools
 	BUILD_DIR=$(BUILD_DIR) bench/compute/run
 
 bench-policy: build
@@ -92,6 +95,9 @@ bench-policy: build
 
 bench-pool: build
 	$(BUILD_DIR)/bin/pool_bench
+
+bench-tools: build
+	$(BUILD_DIR)/bin/tools_bench
 
 # Fuzzing (fuzz/README.md) has a build tree of its own: clang-19 with
 # AddressSanitizer and UBSan on every C++ file (the policy library must be
