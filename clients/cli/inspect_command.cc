@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "clients/cli/module_file.h"
 #include "clients/cli/run_command.h"
 #include "nlohmann/json.hpp"
 #include "policy/units.h"
@@ -47,8 +48,6 @@ invalid; everything readable is still printed), 2 usage error, 126 the file
 is unreadable or not a Wasm module.
 )";
 
-// As `airlock run` (run_command.cc).
-constexpr int64_t kMaxModuleBytes = int64_t{1} << 30;
 // Limits of the child that decodes: a module that needs more to decode
 // cannot be compiled either (the compile helper has similar limits).
 constexpr rlim_t kDecodeCpuSeconds = 120;
@@ -72,45 +71,6 @@ void Write(int fd, std::string_view text) {
 int Fail(int status, std::string_view message) {
   Write(STDERR_FILENO, absl::StrCat("airlock: error: ", AV(message), "\n"));
   return status;
-}
-
-// The whole file; errors name it (the same wording as `airlock run`).
-absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", Quoted(path), ": ", strerror(errno)));
-  }
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const bool is_dir = S_ISDIR(st.st_mode);
-    close(fd);
-    return absl::InvalidArgumentError(
-        Quoted(path) + (is_dir ? " is a folder, not a Wasm module"
-                               : " is not a regular file"));
-  }
-  if (st.st_size > kMaxModuleBytes) {
-    close(fd);
-    return absl::InvalidArgumentError(Quoted(path) +
-                                      " is too large (over 1 GiB)");
-  }
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      close(fd);
-      return absl::NotFoundError(
-          absl::StrCat("cannot read ", Quoted(path), ": ", strerror(error)));
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-  bytes.resize(done);
-  return bytes;
 }
 
 // Names, paths and messages may hold any bytes: control characters (a
@@ -426,7 +386,7 @@ int InspectCommand(std::span<const std::string> args) {
   }
   if (path.empty()) return Fail(kExitUsage, "inspect: missing MODULE.wasm");
 
-  absl::StatusOr<std::vector<uint8_t>> wasm = ReadFile(path);
+  absl::StatusOr<std::vector<uint8_t>> wasm = ReadModuleFile(path);
   if (!wasm.ok()) {
     return Fail(kExitModuleError,
                 Printable(std::string(wasm.status().message())));

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/cli/module_file.h"
 #include "nlohmann/json.hpp"
 #include "policy/units.h"
 #include "sandbox/engine.h"
@@ -34,9 +35,6 @@ using sandbox::TrapKind;
 // How long past the timeout airlock keeps waiting for a reader that does
 // not take the guest's output; the engine's own timeout trap comes first.
 constexpr absl::Duration kStalledOutputGrace = absl::Milliseconds(200);
-
-// Largest module we read; real modules are a few tens of MB at most.
-constexpr off_t kMaxModuleBytes = off_t{1} << 30;
 
 // Writes all of `data` to `fd`, retrying short writes. False on error (e.g.
 // EPIPE: SIGPIPE is ignored by main, so a closed pipe is an error here).
@@ -125,45 +123,6 @@ int ExitStatusForError(const absl::Status& status) {
 
 std::string Quoted(std::string_view text) {
   return "\"" + std::string(text) + "\"";
-}
-
-// Reads the whole module file. Errors name the file.
-absl::StatusOr<std::vector<uint8_t>> ReadModule(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::NotFoundError("cannot read " + Quoted(path) + ": " +
-                               std::strerror(errno));
-  }
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const bool is_dir = S_ISDIR(st.st_mode);
-    close(fd);
-    return absl::InvalidArgumentError(
-        Quoted(path) + (is_dir ? " is a folder, not a Wasm module"
-                               : " is not a regular file"));
-  }
-  if (st.st_size > kMaxModuleBytes) {
-    close(fd);
-    return absl::InvalidArgumentError(Quoted(path) +
-                                      " is too large (over 1 GiB)");
-  }
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      close(fd);
-      return absl::NotFoundError("cannot read " + Quoted(path) + ": " +
-                                 std::strerror(error));
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-  bytes.resize(done);
-  return bytes;
 }
 
 // Catches the common wrong-file cases before starting a compile, with a
@@ -458,7 +417,7 @@ int RunCommand(const RunFlags& flags) {
     }
   }
 
-  absl::StatusOr<std::vector<uint8_t>> wasm = ReadModule(flags.module_path);
+  absl::StatusOr<std::vector<uint8_t>> wasm = ReadModuleFile(flags.module_path);
   if (!wasm.ok()) {
     return Fail(kExitModuleError, std::string(wasm.status().message()));
   }
