@@ -589,6 +589,9 @@ struct Node {
   std::vector<StrPart> parts;
   Op op = Op::kAdd;
   Builtin builtin = Builtin::kEmpty;
+  // .a? .[0]? .[]? .[1:]?: errors of this step are ignored (not those of
+  // the target before it, as in jq: [5] | .a[]? fails on .a).
+  bool optional = false;
 };
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
@@ -1168,6 +1171,9 @@ class Query {
 
   int ParsePostfix() {
     int term = ParseTerm();
+    // Whether `term` ends with an index/iterate step, which a '?' makes
+    // optional by itself (a parenthesized term is wrapped in try instead).
+    bool step = term_is_step_;
     while (term >= 0) {
       size_t pos = tok_.pos;
       if (tok_.kind == Tok::kField) {
@@ -1175,7 +1181,9 @@ class Query {
         nodes_[n].name = tok_.text;
         if (!Advance()) return -1;
         term = n;
+        step = true;
       } else if (tok_.kind == Tok::kDot) {
+        step = true;
         // .a."b" and .a.[0] (jq 1.7)
         if (!Advance()) return -1;
         if (tok_.kind == Tok::kString) {
@@ -1188,9 +1196,15 @@ class Query {
         }
       } else if (IsPunct("[")) {
         term = ParseBracket(term);
+        step = true;
       } else if (IsPunct("?")) {
         if (!Advance()) return -1;
-        term = NewNode(NodeKind::kTry, pos, {term, -1});
+        if (step) {
+          nodes_[term].optional = true;
+        } else {
+          term = NewNode(NodeKind::kTry, pos, {term, -1});
+        }
+        step = false;
       } else if (IsKeyword("as")) {
         Unexpected();
         return -1;
@@ -1249,14 +1263,24 @@ class Query {
     return Add(std::move(n));
   }
 
+  // Sets term_is_step_ for the term parsed (nested terms set their own).
   int ParseTerm() {
+    bool step = false;
+    int term = ParseTermBody(&step);
+    term_is_step_ = step;
+    return term;
+  }
+
+  int ParseTermBody(bool* step) {
     size_t pos = tok_.pos;
     switch (tok_.kind) {
       case Tok::kDot: {
         if (!Advance()) return -1;
         int self = NewNode(NodeKind::kIdentity, pos);
         if (tok_.kind == Tok::kString && tok_.pos == pos + 1) {
-          return ParseStringIndex(self, pos);
+          int n = ParseStringIndex(self, pos);
+          *step = true;
+          return n;
         }
         return self;
       }
@@ -1268,6 +1292,7 @@ class Query {
         int n = NewNode(NodeKind::kField, pos, {self});
         nodes_[n].name = tok_.text;
         if (!Advance()) return -1;
+        *step = true;
         return n;
       }
       case Tok::kNumber: {
@@ -1803,14 +1828,18 @@ class Query {
       case NodeKind::kRecurseAll:
         return RecurseAll(n, in, out);
       case NodeKind::kField:
-        return Eval(n.kids[0], in,
-                    [&](Value t) { return IndexBy(n, t, Json(n.name), out); });
+        return Eval(n.kids[0], in, [&](Value t) {
+          return Step(n, out,
+                      [&](Emit o) { return IndexBy(n, t, Json(n.name), o); });
+        });
       case NodeKind::kIndex:
         return EvalIndex(n, in, out);
       case NodeKind::kSlice:
         return EvalSlice(n, in, out);
       case NodeKind::kIterate:
-        return Eval(n.kids[0], in, [&](Value t) { return Iterate(n, t, out); });
+        return Eval(n.kids[0], in, [&](Value t) {
+          return Step(n, out, [&](Emit o) { return Iterate(n, t, o); });
+        });
       case NodeKind::kLiteral:
         return out(n.literal);
       case NodeKind::kString:
@@ -1852,6 +1881,23 @@ class Query {
     return St::kOk;
   }
 
+  // Runs one index/iterate step; for an optional step (.a?, .[]?) its own
+  // errors are dropped, but not errors raised downstream, inside `out`.
+  template <class F>
+  St Step(const Node& n, Emit out, F&& op) {
+    if (!n.optional) return op(out);
+    bool downstream = false;
+    auto watched = [&](Value v) {
+      St r = out(std::move(v));
+      if (r == St::kError) downstream = true;
+      return r;
+    };
+    St s = op(Emit(watched));
+    if (s != St::kError || downstream || error_.fatal) return s;
+    error_ = RtError();
+    return St::kOk;
+  }
+
   St EvalPipe(const Node& n, size_t stage, const Value& in, Emit out) {
     if (stage + 1 == n.kids.size()) return Eval(n.kids[stage], in, out);
     return Eval(n.kids[stage], in,
@@ -1859,16 +1905,25 @@ class Query {
   }
 
   St EvalAlt(const Node& n, const Value& in, Emit out) {
-    // Outputs of the left side that are not false/null; errors there are
-    // ignored (as in jq); if none, the right side.
+    // Outputs of the left side that are not false/null; if none, the right
+    // side.
     std::vector<Value> good;
     St s = Eval(n.kids[0], in, [&](Value v) {
       if (Truthy(*v)) good.push_back(std::move(v));
       return St::kOk;
     });
     if (s == St::kError) {
+      // As jq: an error on the left is raised, after the usable values that
+      // came before it.
       if (error_.fatal) return s;
+      RtError error = std::move(error_);
       error_ = RtError();
+      for (Value& v : good) {
+        St r = out(std::move(v));
+        if (r != St::kOk) return r;
+      }
+      error_ = std::move(error);
+      return St::kError;
     }
     if (good.empty()) return Eval(n.kids[1], in, out);
     for (Value& v : good) {
@@ -2086,8 +2141,9 @@ class Query {
   St EvalIndex(const Node& n, const Value& in, Emit out) {
     return Eval(n.kids[0], in, [&](Value t) {
       // The index is evaluated against the same input as the target.
-      return Eval(n.kids[1], in,
-                  [&](Value k) { return IndexBy(n, t, *k, out); });
+      return Eval(n.kids[1], in, [&](Value k) {
+        return Step(n, out, [&](Emit o) { return IndexBy(n, t, *k, o); });
+      });
     });
   }
 
@@ -2116,42 +2172,44 @@ class Query {
       return Eval(kid, in, then);
     };
     return Eval(n.kids[0], in, [&](Value t) {
-      return bound(n.kids[2], [&](Value to) {
-        return bound(n.kids[1], [&](Value from) -> St {
-          const Json& v = *t;
-          if (v.is_null()) return Out(out, Json(nullptr));
-          if (!v.is_array() && !v.is_string()) {
-            return Fail("cannot slice " + Describe(v), n.pos);
-          }
-          double size = static_cast<double>(v.size());
-          if (v.is_string()) {
-            // Counting the characters reads the string: work per 16 bytes,
-            // as for building one (no table of offsets: a slice of a long
-            // string is taken many times).
-            const std::string& s = v.get_ref<const std::string&>();
-            if (!Charge(s.size() / 16 + 1, n.pos)) return St::kError;
-            size = static_cast<double>(CountCodePoints(s));
-          }
-          double a = 0, b = 0;
-          if (!SliceBound(n, *from, size, 0, &a) ||
-              !SliceBound(n, *to, size, size, &b)) {
-            return St::kError;
-          }
-          if (b < a) b = a;
-          size_t ia = static_cast<size_t>(a), ib = static_cast<size_t>(b);
-          if (v.is_string()) {
-            const std::string& s = v.get_ref<const std::string&>();
-            size_t begin = CharOffset(s, ia);
-            size_t end = CharOffset(s, ib, begin, ia);
-            if (!NewString(end - begin, n.pos)) return St::kError;
-            return Out(out, Json(s.substr(begin, end - begin)));
-          }
-          Json arr = Json::array();
-          for (size_t i = ia; i < ib; ++i) {
-            if (!ChargeCopy(v[i], n.pos)) return St::kError;
-            arr.push_back(v[i]);
-          }
-          return Out(out, std::move(arr));
+      return Step(n, out, [&](Emit out) {
+        return bound(n.kids[2], [&](Value to) {
+          return bound(n.kids[1], [&](Value from) -> St {
+            const Json& v = *t;
+            if (v.is_null()) return Out(out, Json(nullptr));
+            if (!v.is_array() && !v.is_string()) {
+              return Fail("cannot slice " + Describe(v), n.pos);
+            }
+            double size = static_cast<double>(v.size());
+            if (v.is_string()) {
+              // Counting the characters reads the string: work per 16 bytes,
+              // as for building one (no table of offsets: a slice of a long
+              // string is taken many times).
+              const std::string& s = v.get_ref<const std::string&>();
+              if (!Charge(s.size() / 16 + 1, n.pos)) return St::kError;
+              size = static_cast<double>(CountCodePoints(s));
+            }
+            double a = 0, b = 0;
+            if (!SliceBound(n, *from, size, 0, &a) ||
+                !SliceBound(n, *to, size, size, &b)) {
+              return St::kError;
+            }
+            if (b < a) b = a;
+            size_t ia = static_cast<size_t>(a), ib = static_cast<size_t>(b);
+            if (v.is_string()) {
+              const std::string& s = v.get_ref<const std::string&>();
+              size_t begin = CharOffset(s, ia);
+              size_t end = CharOffset(s, ib, begin, ia);
+              if (!NewString(end - begin, n.pos)) return St::kError;
+              return Out(out, Json(s.substr(begin, end - begin)));
+            }
+            Json arr = Json::array();
+            for (size_t i = ia; i < ib; ++i) {
+              if (!ChargeCopy(v[i], n.pos)) return St::kError;
+              arr.push_back(v[i]);
+            }
+            return Out(out, std::move(arr));
+          });
         });
       });
     });
@@ -3446,6 +3504,7 @@ class Query {
   size_t pos_ = 0;
   Token tok_;
   int parse_depth_ = 0;
+  bool term_is_step_ = false;  // ParseTerm's result was .foo or ."foo"
   std::optional<QueryError> parse_error_;
   std::vector<Node> nodes_;
   int root_node_ = -1;

@@ -7,6 +7,8 @@
 //              followed by these: .a[0].b, (expr).x, "abc"[1:])
 //   operators  |  ,  //  or  and  == != < <= > >=  + - * / %  unary -
 //              f?  try f [catch g]  if c then a [elif c then a] [else b] end
+//              (as in jq: .a? and .[]? ignore the errors of that step only,
+//              (f)? and try f every error of f; a // b raises errors of a)
 //   literals   numbers, "strings" with \(interpolation), true false null
 //   building   [ ... ]  { a: f, "b": g, (k): v, c, "d" }
 //   functions  empty not error error(m) length utf8bytelength keys

@@ -120,6 +120,19 @@ TEST(JsonQueryTest, TryBindsTightly) {
             "[-1,2,[1]]");
 }
 
+TEST(JsonQueryTest, OptionalStepsAndAlternativeFollowJq) {
+  // '?' after .a / .[] / .[n] ignores that step's error only; after a
+  // parenthesized term, every error inside.
+  EXPECT_EQ(Q("[5] | [.a[]?]", Json::object()),
+            "ERROR invalid_arguments/runtime: cannot index array with \"a\"");
+  EXPECT_EQ(Q("[5] | [(.a[])?], [.[0].a?], [.[]?.x?]", Json::object()),
+            "[[],[],[]]");
+  // '//' raises an error of its left side (after the values before it).
+  EXPECT_EQ(Q("error(\"x\") // 1", Json::object()),
+            "ERROR invalid_arguments/runtime: x");
+  EXPECT_EQ(Q("[.a.b? // 1, (error(\"x\"))? // 2]", Json::object()), "[[1,2]]");
+}
+
 TEST(JsonQueryTest, StringRepetition) {
   EXPECT_EQ(Q(R"("ab" * 3, "" * 5, "x" * 0, ("abc" * 333 | length))"),
             R"(["ababab","",null,999])");
