@@ -448,13 +448,23 @@ absl::StatusOr<PoolResult> WorkerPool::Run(const PoolCall& call) {
   c->set_max_output_bytes(call.max_output_bytes);
   c->set_test_hook(ToProto(call.test_hook));
 
-  // A call travels in one packet (stdin follows in chunks): refuse one
-  // that cannot, rather than lose the worker to a failed send.
+  // A call travels in one packet, stdin in chunks after it. argv and env
+  // that do not fit beside the rest follow the Call in chunks too.
+  std::string environment;
   if (to.ByteSizeLong() + 1 > worker::kMaxPacketBytes) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "the call's arguments and environment take ", to.ByteSizeLong(),
-        " bytes; at most ", worker::kMaxPacketBytes - 1,
-        " fit in an isolated call (send bulk data on stdin)"));
+    worker::CallEnvironment env;
+    *env.mutable_args() = std::move(*c->mutable_args());
+    *env.mutable_env() = std::move(*c->mutable_env());
+    c->clear_args();
+    c->clear_env();
+    environment = env.SerializeAsString();
+    c->set_environment_bytes(environment.size());
+    if (to.ByteSizeLong() + 1 > worker::kMaxPacketBytes) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "the call takes ", to.ByteSizeLong(),
+          " bytes without its arguments and environment; at most ",
+          worker::kMaxPacketBytes - 1, " fit in an isolated call"));
+    }
   }
   const absl::Time queued = absl::Now();
   bool reserved = false;
@@ -501,6 +511,15 @@ absl::StatusOr<PoolResult> WorkerPool::Run(const PoolCall& call) {
   };
 
   bool sent = w->channel.Send(to).ok();
+  for (size_t at = 0; sent && !environment.empty(); at += worker::kChunkBytes) {
+    worker::ToWorker chunk;
+    const size_t n = std::min(worker::kChunkBytes, environment.size() - at);
+    chunk.mutable_environment()->set_data(environment.substr(at, n));
+    const bool eof = at + n >= environment.size();
+    chunk.mutable_environment()->set_eof(eof);
+    sent = w->channel.Send(chunk).ok();
+    if (eof) break;
+  }
   for (size_t at = 0; sent; at += worker::kChunkBytes) {
     worker::ToWorker input;
     const size_t n =

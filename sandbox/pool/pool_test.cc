@@ -330,20 +330,27 @@ TEST_F(PoolTest, QueuedCallGivesUpAtItsDeadline) {
   EXPECT_EQ(r->exit_code, 0u);
 }
 
-// A call too large for one channel packet is refused with a clear error,
-// and the pool is unaffected.
-TEST_F(PoolTest, OversizedCallIsRefusedClearly) {
+// argv and env too big for one channel packet (here 300 KiB of argv, 160
+// KiB fit) follow the call in chunks: the guest gets all of them.
+TEST_F(PoolTest, HugeArgvAndEnvTravelInChunks) {
   std::unique_ptr<WorkerPool> pool = MakePool();
   ASSERT_NE(pool, nullptr);
   std::vector<std::string> args(3000, std::string(100, 'x'));
   args.insert(args.begin(), "exit");
-  args.insert(args.begin() + 1, "0");
-  absl::StatusOr<PoolResult> r = pool->Run(Call(args));
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kOutOfRange) << r.status();
-  EXPECT_NE(r.status().message().find("send bulk data on stdin"),
-            std::string::npos);
-  EXPECT_EQ(pool->stats().workers_started, 0u);
-  ASSERT_TRUE(pool->Run(Call({"exit", "0"})).ok());
+  args.insert(args.begin() + 1, "7");
+  PoolCall call = Call(args);
+  for (int i = 0; i < 1000; ++i) {
+    call.env.emplace_back("V" + std::to_string(i), std::string(100, 'y'));
+  }
+  absl::StatusOr<PoolResult> r = pool->Run(call);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcome, PoolResult::Outcome::kExited);
+  EXPECT_EQ(r->exit_code, 7u);
+  // The worker stays in step with the channel: the next call works.
+  r = pool->Run(Call({"exit", "0"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0u);
+  EXPECT_FALSE(r->new_worker);
 }
 
 // A bad grant fails the call before any worker is involved.

@@ -159,6 +159,30 @@ class Worker {
 
   // Runs one call; false when the channel broke (the worker exits).
   bool ServeCall(const Call& call) {
+    // argv and env too big for the Call packet come first, in chunks.
+    CallEnvironment big_environment;
+    if (call.environment_bytes() > 0) {
+      std::string serialized;
+      while (true) {
+        ToWorker message;
+        std::vector<UniqueFd> fds;
+        if (!channel_.Receive(&message, &fds).ok() ||
+            !message.has_environment()) {
+          return false;
+        }
+        serialized += message.environment().data();
+        if (serialized.size() > call.environment_bytes()) return false;
+        if (message.environment().eof()) break;
+      }
+      if (serialized.size() != call.environment_bytes() ||
+          !big_environment.ParseFromString(serialized)) {
+        return false;
+      }
+    }
+    const auto& args =
+        call.environment_bytes() > 0 ? big_environment.args() : call.args();
+    const auto& env =
+        call.environment_bytes() > 0 ? big_environment.env() : call.env();
     std::string input;
     while (true) {
       ToWorker message;
@@ -173,8 +197,8 @@ class Worker {
 
     const uint64_t call_id = call.call_id();
     WasiConfig wasi;
-    for (const std::string& arg : call.args()) wasi.args.push_back(arg);
-    for (const EnvVar& var : call.env()) {
+    for (const std::string& arg : args) wasi.args.push_back(arg);
+    for (const EnvVar& var : env) {
       wasi.env.emplace_back(var.name(), var.value());
     }
     for (const Preopen& preopen : call.preopens()) {

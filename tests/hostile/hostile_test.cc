@@ -6,9 +6,8 @@
 // when it started.
 //
 // A case that needs a flag `airlock run` does not have yet is skipped
-// (requires_flag), and so is a case whose right outcome airlock does not
-// produce today (known_bug): the table states the right outcome, never the
-// wrong one.
+// (requires_flag). The table states the right outcome of every case, in
+// both modes.
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -88,9 +87,6 @@ struct HostileCase {
   int64_t out_size = -1;
   // Skip unless `airlock run --help` mentions this flag.
   std::string requires_flag;
-  // Mode name (or "all") -> why airlock does not produce the outcome above
-  // yet in that mode; the case is skipped there with this reason.
-  std::map<std::string, std::string> known_bug;
 };
 
 // gtest prints parameters with these (the name says everything).
@@ -323,15 +319,7 @@ const std::vector<HostileCase>& Cases() {
               "environ_get with the strings at 0xffffffff: EFAULT\n"
               "failed environ_get calls wrote nothing: yes\n"
               "environ_get ending exactly at the end of memory: ok\n"
-              "environ: 1000 of 100 bytes intact\n",
-       .known_bug =
-           {{"isolated",
-             "a limit, not yet lifted: an isolated call carries its "
-             "arguments and environment in one channel packet (at most 160 "
-             "KiB, kMaxPacketBytes); this case needs about 400 KiB, so "
-             "airlock refuses it with a usage error (exit 2, \"the call's "
-             "arguments and environment take N bytes; at most ... fit\") "
-             "where in process it runs; chunking them like stdin lifts it"}}},
+              "environ: 1000 of 100 bytes intact\n"},
       {.name = "16_call_indirect_past_table",
        .module = "16_call_indirect_past_table",
        .status = 134,
@@ -894,11 +882,6 @@ std::string* HostileCorpus::suite_dir_ = nullptr;
 TEST_P(HostileCorpus, OutcomeIsExact) {
   const Mode& mode = std::get<0>(GetParam());
   const HostileCase& c = std::get<1>(GetParam());
-  for (const char* key : {"all", mode.name}) {
-    if (auto bug = c.known_bug.find(key); bug != c.known_bug.end()) {
-      GTEST_SKIP() << "known bug (" << key << "): " << bug->second;
-    }
-  }
   if (!c.requires_flag.empty() &&
       !absl::StrContains(RunHelp(), c.requires_flag)) {
     GTEST_SKIP() << "needs " << c.requires_flag
