@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "sandbox/compile/compiler.h"
+#include "sandbox/ingest/features.h"
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
 #include "wabt/cast.h"
@@ -211,164 +212,20 @@ Manifest ParseManifest(std::string text, int sections) {
   return m;
 }
 
-// ---------------------------------------------------------------------------
-// Features: the same as the translator (sandbox/translate/translate.cc,
-// Wasm2Features, ExtendedFeatures, CheckFeatures), so "valid" agrees with
-// what `airlock run` accepts. Keep the two in step.
-
-wabt::Features Wasm2Features() { return wabt::Features(); }
-
-// Only used to re-read a module 2.0 rejects, to name the proposal it uses
-// and show what it declares; never to call a module valid.
-wabt::Features ExtendedFeatures() {
-  wabt::Features f;
-  f.enable_threads();
-  f.enable_memory64();
-  f.enable_multi_memory();
-  f.enable_exceptions();
-  f.enable_tail_call();
-  f.enable_extended_const();
-  f.enable_relaxed_simd();
-  return f;
-}
-
+// What airlock runs: the checks the translator makes too
+// (sandbox/ingest/features.h), so "valid" agrees with `airlock run`.
 struct Problem {
   ModuleInfo::Validity validity;
   std::string message;
 };
 
-Problem Unsupported(std::string_view feature, std::string_view detail) {
-  return {ModuleInfo::Validity::kUnsupportedFeature,
-          absl::StrCat(AV(feature), " (", AV(detail),
-                       "); airlock runs WebAssembly 2.0 modules")};
-}
-
-bool IsConstantInstr(const Expr& e) {
-  switch (e.type()) {
-    case ExprType::Const:
-    case ExprType::GlobalGet:
-    case ExprType::RefNull:
-    case ExprType::RefFunc:
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::optional<Problem> CheckConstExpr(const ExprList& list,
-                                      std::string_view what) {
-  if (list.empty()) {
-    // libwabt 1.0.32's validator lets an empty offset through.
-    return Problem{ModuleInfo::Validity::kInvalid,
-                   absl::StrCat("type mismatch: ", AV(what), " is empty")};
-  }
-  if (list.size() > 1 || !IsConstantInstr(list.front())) {
-    return Unsupported(
-        "extended-const",
-        absl::StrCat(AV(what), " uses a non-constant instruction"));
-  }
-  return std::nullopt;
-}
-
-std::optional<Problem> CheckExprFeatures(const ExprList& body) {
-  std::vector<const ExprList*> todo{&body};  // no recursion on nesting
-  while (!todo.empty()) {
-    const ExprList* list = todo.back();
-    todo.pop_back();
-    for (const Expr& e : *list) {
-      switch (e.type()) {
-        case ExprType::AtomicLoad:
-        case ExprType::AtomicStore:
-        case ExprType::AtomicRmw:
-        case ExprType::AtomicRmwCmpxchg:
-        case ExprType::AtomicWait:
-        case ExprType::AtomicNotify:
-        case ExprType::AtomicFence:
-          return Unsupported("threads", "atomic instruction");
-        case ExprType::Try:
-        case ExprType::Throw:
-        case ExprType::Rethrow:
-          return Unsupported("exceptions", "exception-handling instruction");
-        case ExprType::ReturnCall:
-        case ExprType::ReturnCallIndirect:
-          return Unsupported("tail-call", "return_call instruction");
-        case ExprType::CallRef:
-          return Unsupported("function-references", "call_ref instruction");
-        case ExprType::Block:
-          todo.push_back(&wabt::cast<wabt::BlockExpr>(&e)->block.exprs);
-          break;
-        case ExprType::Loop:
-          todo.push_back(&wabt::cast<wabt::LoopExpr>(&e)->block.exprs);
-          break;
-        case ExprType::If: {
-          auto* ie = wabt::cast<wabt::IfExpr>(&e);
-          todo.push_back(&ie->true_.exprs);
-          todo.push_back(&ie->false_);
-          break;
-        }
-        case ExprType::Binary:
-        case ExprType::Unary:
-        case ExprType::Ternary:
-        case ExprType::Compare:
-        case ExprType::Convert: {
-          // Every opcode expression has this layout.
-          wabt::Opcode op =
-              static_cast<const wabt::OpcodeExpr<ExprType::Binary>*>(&e)
-                  ->opcode;
-          if (!op.IsEnabled(wabt::Features())) {
-            return Unsupported("a post-2.0 proposal", op.GetName());
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<Problem> CheckFeatures(const wabt::Module& m) {
-  if (!m.tags.empty()) return Unsupported("exceptions", "tag section");
-  for (const wabt::TypeEntry* t : m.types) {
-    if (t->kind() != wabt::TypeEntryKind::Func) {
-      return Unsupported("gc", "struct or array type");
-    }
-  }
-  if (m.memories.size() > 1) {
-    return Unsupported("multi-memory",
-                       absl::StrCat(m.memories.size(), " memories"));
-  }
-  for (const wabt::Memory* mem : m.memories) {
-    if (mem->page_limits.is_64) return Unsupported("memory64", "64-bit memory");
-    if (mem->page_limits.is_shared) {
-      return Unsupported("threads", "shared memory");
-    }
-  }
-  for (Index i = m.num_global_imports; i < m.globals.size(); ++i) {
-    if (auto p =
-            CheckConstExpr(m.globals[i]->init_expr, "a global initializer")) {
-      return p;
-    }
-  }
-  for (const wabt::DataSegment* d : m.data_segments) {
-    if (d->kind != wabt::SegmentKind::Active) continue;
-    if (auto p = CheckConstExpr(d->offset, "a data segment offset")) return p;
-  }
-  for (const wabt::ElemSegment* e : m.elem_segments) {
-    if (e->kind == wabt::SegmentKind::Active) {
-      if (auto p = CheckConstExpr(e->offset, "an element segment offset")) {
-        return p;
-      }
-    }
-    for (const ExprList& l : e->elem_exprs) {
-      if (auto p = CheckConstExpr(l, "an element expression")) return p;
-    }
-  }
-  for (const wabt::Func* f : m.funcs) {
-    if (auto p = CheckExprFeatures(f->exprs)) return p;
-  }
-  return std::nullopt;
+std::optional<Problem> CheckSupported(const wabt::Module& m) {
+  std::optional<FeatureProblem> p = CheckFeatures(m);
+  if (!p) return std::nullopt;
+  return Problem{p->kind == FeatureProblem::Kind::kUnsupported
+                     ? ModuleInfo::Validity::kUnsupportedFeature
+                     : ModuleInfo::Validity::kInvalid,
+                 std::move(p->message)};
 }
 
 wabt::Result ReadWith(std::span<const uint8_t> wasm,
@@ -723,7 +580,7 @@ absl::StatusOr<ModuleInfo> InspectModule(std::span<const uint8_t> wasm) {
     wabt::Errors ignored;
     if (wabt::Succeeded(
             ReadWith(wasm, ExtendedFeatures(), &ignored, extended.get()))) {
-      if (std::optional<Problem> p = CheckFeatures(*extended)) {
+      if (std::optional<Problem> p = CheckSupported(*extended)) {
         info.validity = p->validity;
         info.errors.push_back(Error(p->message));
         Describe(*extended, &info);
@@ -736,7 +593,7 @@ absl::StatusOr<ModuleInfo> InspectModule(std::span<const uint8_t> wasm) {
     return info;
   }
   Describe(*module, &info);
-  if (std::optional<Problem> p = CheckFeatures(*module)) {
+  if (std::optional<Problem> p = CheckSupported(*module)) {
     info.validity = p->validity;
     info.errors.push_back(Error(p->message));
     return info;

@@ -34,6 +34,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
+#include "sandbox/ingest/features.h"
 #include "sandbox/translate/simd.h"
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
@@ -179,165 +180,15 @@ std::string F64Const(uint64_t bits) {
 // ---------------------------------------------------------------------------
 // Reading, validating, feature checks.
 
-// Wasm 2.0: what we accept (1.0.32's defaults).
-wabt::Features Wasm2Features() { return wabt::Features(); }
-
-// Wasm 2.0 plus post-2.0 proposals, used only to re-read a module that 2.0
-// rejects, so the error can name the proposal it uses instead of an opaque
-// decoding error. Never used to accept a module: these features change how
-// some malformed 2.0 binaries decode (e.g. multi-memory accepts a non-zero
-// memory index byte).
-wabt::Features ExtendedFeatures() {
-  wabt::Features f;
-  f.enable_threads();
-  f.enable_memory64();
-  f.enable_multi_memory();
-  f.enable_exceptions();
-  f.enable_tail_call();
-  f.enable_extended_const();
-  f.enable_relaxed_simd();
-  return f;
-}
-
-absl::Status Unsupported(absl::string_view feature, absl::string_view detail) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("unsupported feature: ", feature, " (", detail,
-                   "); airlock runs WebAssembly 2.0 modules"));
-}
-
-bool IsConstantInstr(const Expr& e) {
-  switch (e.type()) {
-    case ExprType::Const:
-    case ExprType::GlobalGet:
-    case ExprType::RefNull:
-    case ExprType::RefFunc:
-      return true;
-    default:
-      return false;
-  }
-}
-
-absl::Status CheckConstExpr(const ExprList& list, absl::string_view what) {
-  if (list.empty()) {
-    // libwabt 1.0.32's validator lets an empty offset through.
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid module: type mismatch: ", what, " is empty"));
-  }
-  if (list.size() > 1 || !IsConstantInstr(list.front())) {
-    return Unsupported("extended-const",
-                       absl::StrCat(what, " uses a non-constant instruction"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckExprFeatures(const ExprList& body) {
-  // Iterative walk (no recursion on nesting).
-  std::vector<const ExprList*> todo{&body};
-  while (!todo.empty()) {
-    const ExprList* list = todo.back();
-    todo.pop_back();
-    for (const Expr& e : *list) {
-      switch (e.type()) {
-        case ExprType::AtomicLoad:
-        case ExprType::AtomicStore:
-        case ExprType::AtomicRmw:
-        case ExprType::AtomicRmwCmpxchg:
-        case ExprType::AtomicWait:
-        case ExprType::AtomicNotify:
-        case ExprType::AtomicFence:
-          return Unsupported("threads", "atomic instruction");
-        case ExprType::Try:
-        case ExprType::Throw:
-        case ExprType::Rethrow:
-          return Unsupported("exceptions", "exception-handling instruction");
-        case ExprType::ReturnCall:
-        case ExprType::ReturnCallIndirect:
-          return Unsupported("tail-call", "return_call instruction");
-        case ExprType::CallRef:
-          return Unsupported("function-references", "call_ref instruction");
-        case ExprType::Block:
-          todo.push_back(&wabt::cast<wabt::BlockExpr>(&e)->block.exprs);
-          break;
-        case ExprType::Loop:
-          todo.push_back(&wabt::cast<wabt::LoopExpr>(&e)->block.exprs);
-          break;
-        case ExprType::If: {
-          auto* ie = wabt::cast<wabt::IfExpr>(&e);
-          todo.push_back(&ie->true_.exprs);
-          todo.push_back(&ie->false_);
-          break;
-        }
-        case ExprType::Binary:
-        case ExprType::Unary:
-        case ExprType::Ternary:
-        case ExprType::Compare:
-        case ExprType::Convert: {
-          // Every opcode expression has this layout.
-          Opcode op = static_cast<const wabt::OpcodeExpr<ExprType::Binary>*>(&e)
-                          ->opcode;
-          if (!op.IsEnabled(wabt::Features())) {
-            return Unsupported("a post-2.0 proposal", op.GetName());
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckFeatures(const wabt::Module& m) {
-  if (!m.tags.empty()) return Unsupported("exceptions", "tag section");
-  for (const wabt::TypeEntry* t : m.types) {
-    if (t->kind() != wabt::TypeEntryKind::Func) {
-      return Unsupported("gc", "struct or array type");
-    }
-  }
-  if (m.memories.size() > 1) {
-    return Unsupported("multi-memory",
-                       absl::StrCat(m.memories.size(), " memories"));
-  }
-  for (const wabt::Memory* mem : m.memories) {
-    if (mem->page_limits.is_64) return Unsupported("memory64", "64-bit memory");
-    if (mem->page_limits.is_shared) {
-      return Unsupported("threads", "shared memory");
-    }
-  }
-  for (Index i = m.num_global_imports; i < m.globals.size(); ++i) {
-    const wabt::Global* g = m.globals[i];
-    if (absl::Status s = CheckConstExpr(g->init_expr, "a global initializer");
-        !s.ok()) {
-      return s;
-    }
-  }
-  for (const wabt::DataSegment* d : m.data_segments) {
-    if (d->kind != wabt::SegmentKind::Active) continue;
-    if (absl::Status s = CheckConstExpr(d->offset, "a data segment offset");
-        !s.ok()) {
-      return s;
-    }
-  }
-  for (const wabt::ElemSegment* e : m.elem_segments) {
-    if (e->kind == wabt::SegmentKind::Active) {
-      if (absl::Status s =
-              CheckConstExpr(e->offset, "an element segment offset");
-          !s.ok()) {
-        return s;
-      }
-    }
-    for (const ExprList& l : e->elem_exprs) {
-      if (absl::Status s = CheckConstExpr(l, "an element expression");
-          !s.ok()) {
-        return s;
-      }
-    }
-  }
-  for (const wabt::Func* f : m.funcs) {
-    if (absl::Status s = CheckExprFeatures(f->exprs); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+// Post-2.0 features and invalid modules libwabt lets through, as an error
+// (sandbox/ingest/features.h).
+absl::Status CheckSupported(const wabt::Module& m) {
+  std::optional<FeatureProblem> p = CheckFeatures(m);
+  if (!p) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      p->kind == FeatureProblem::Kind::kUnsupported ? "unsupported feature: "
+                                                    : "invalid module: ",
+      p->message));
 }
 
 absl::StatusOr<std::unique_ptr<wabt::Module>> ReadModule(
@@ -384,11 +235,11 @@ absl::StatusOr<std::unique_ptr<wabt::Module>> ReadModule(
     wabt::Module extended;
     wabt::Errors ignored;
     if (wabt::Succeeded(read(ExtendedFeatures(), &ignored, &extended))) {
-      if (absl::Status s = CheckFeatures(extended); !s.ok()) return s;
+      if (absl::Status s = CheckSupported(extended); !s.ok()) return s;
     }
     return absl::InvalidArgumentError(first_error(errors, "malformed module"));
   }
-  if (absl::Status s = CheckFeatures(*module); !s.ok()) return s;
+  if (absl::Status s = CheckSupported(*module); !s.ok()) return s;
   wabt::ValidateOptions vopts(Wasm2Features());
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts))) {
     return absl::InvalidArgumentError(first_error(errors, "invalid module"));
